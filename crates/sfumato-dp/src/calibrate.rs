@@ -103,7 +103,10 @@ impl FailureTolerance {
     /// Tolerates a fraction α = M/N of failures, M = ⌊α·N⌋ (DREAM Table 1).
     pub fn from_fraction(parties: u64, alpha: f64) -> Result<Self> {
         if !(0.0..1.0).contains(&alpha) {
-            return Err(DpError::invalid("alpha", format!("must be in [0, 1) (got {alpha})")));
+            return Err(DpError::invalid(
+                "alpha",
+                format!("must be in [0, 1) (got {alpha})"),
+            ));
         }
         Self::new(parties, (alpha * parties as f64).floor() as u64)
     }
@@ -182,7 +185,12 @@ mod tests {
         assert!(f.is_private_with(90));
         assert!(!f.is_private_with(89));
         assert!(FailureTolerance::new(10, 10).is_err());
-        assert_eq!(FailureTolerance::from_fraction(300, 0.3).unwrap().max_failures(), 90);
+        assert_eq!(
+            FailureTolerance::from_fraction(300, 0.3)
+                .unwrap()
+                .max_failures(),
+            90
+        );
         assert!(FailureTolerance::from_fraction(300, 1.0).is_err());
     }
 }

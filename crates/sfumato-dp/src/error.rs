@@ -26,7 +26,9 @@ pub enum DpError {
         expected: &'static str,
     },
     /// A charge would push the spent privacy budget over the total.
-    #[error("privacy budget exceeded: charging ε = {requested} leaves only ε = {remaining} of {total}")]
+    #[error(
+        "privacy budget exceeded: charging ε = {requested} leaves only ε = {remaining} of {total}"
+    )]
     BudgetExceeded {
         /// The charge that was refused (decimal rendering).
         requested: String,

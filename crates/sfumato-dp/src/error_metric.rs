@@ -78,10 +78,16 @@ pub fn beta(x: f64, y: f64) -> f64 {
 /// them as bounds because fewer than N may report.
 pub fn theorem2_bounds(alpha: f64, lambda: f64, aggregate: f64) -> Result<(f64, f64)> {
     if !(0.0..1.0).contains(&alpha) {
-        return Err(DpError::invalid("alpha", format!("must be in [0, 1) (got {alpha})")));
+        return Err(DpError::invalid(
+            "alpha",
+            format!("must be in [0, 1) (got {alpha})"),
+        ));
     }
     if !(lambda.is_finite() && lambda > 0.0) {
-        return Err(DpError::invalid("scale", format!("must be positive (got {lambda})")));
+        return Err(DpError::invalid(
+            "scale",
+            format!("must be positive (got {lambda})"),
+        ));
     }
     if !(aggregate.is_finite() && aggregate > -1.0) {
         return Err(DpError::invalid(

@@ -75,14 +75,16 @@ pub fn chi_square_test(samples: &[i64], pmf: impl Fn(i64) -> f64) -> FitOutcome 
             p_value: 1.0,
         };
     };
-    let width = usize::try_from(hi.saturating_sub(lo)).unwrap_or(usize::MAX).saturating_add(1);
+    let width = usize::try_from(hi.saturating_sub(lo))
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
     let width = width.min(50_000_000);
     let mut observed = vec![0u64; width];
     for &s in samples {
-        if let Ok(i) = usize::try_from(s - lo) {
-            if i < width {
-                observed[i] += 1;
-            }
+        if let Ok(i) = usize::try_from(s - lo)
+            && i < width
+        {
+            observed[i] += 1;
         }
     }
     let nf = n as f64;
@@ -265,8 +267,13 @@ mod tests {
         let out = chi_square_test(&fair, |k| if (0..6).contains(&k) { 1.0 / 6.0 } else { 0.0 });
         assert_eq!(out.degrees_of_freedom, 5);
         assert!(out.p_value > 0.999);
-        let loaded: Vec<i64> = (0..6000).map(|i| if i % 5 == 0 { 5 } else { i % 6 }).collect();
-        let bad = chi_square_test(&loaded, |k| if (0..6).contains(&k) { 1.0 / 6.0 } else { 0.0 });
+        let loaded: Vec<i64> = (0..6000)
+            .map(|i| if i % 5 == 0 { 5 } else { i % 6 })
+            .collect();
+        let bad = chi_square_test(
+            &loaded,
+            |k| if (0..6).contains(&k) { 1.0 / 6.0 } else { 0.0 },
+        );
         assert!(bad.p_value < 1e-6);
     }
 
@@ -274,7 +281,13 @@ mod tests {
     fn binned_chi_square_handles_piles_at_an_edge() {
         // Uniform on [0, 1] with a quarter of the mass piled at exactly 0.
         let xs: Vec<f64> = (0..4000)
-            .map(|i| if i % 4 == 0 { 0.0 } else { (i as f64 + 0.5) / 4000.0 })
+            .map(|i| {
+                if i % 4 == 0 {
+                    0.0
+                } else {
+                    (i as f64 + 0.5) / 4000.0
+                }
+            })
             .collect();
         let edges: Vec<f64> = (1..20).map(|k| k as f64 / 20.0).collect();
         let cdf = |x: f64| (0.25 + 0.75 * x).clamp(0.0, 1.0);

@@ -38,7 +38,10 @@ fn check_delta(delta: f64) -> Result<()> {
     if delta > 0.0 && delta < 1.0 {
         Ok(())
     } else {
-        Err(DpError::invalid("delta", format!("must be in (0, 1) (got {delta})")))
+        Err(DpError::invalid(
+            "delta",
+            format!("must be in (0, 1) (got {delta})"),
+        ))
     }
 }
 
@@ -97,7 +100,10 @@ impl GossipParameters {
     pub fn exchanges(&self, iota: f64) -> Result<u64> {
         self.validate()?;
         if !(iota > 0.0 && iota < 1.0) {
-            return Err(DpError::invalid("iota", format!("must be in (0, 1) (got {iota})")));
+            return Err(DpError::invalid(
+                "iota",
+                format!("must be in (0, 1) (got {iota})"),
+            ));
         }
         let x = NEWSCAST_CONSTANT * (self.base() - iota.ln());
         Ok(x.ceil().max(1.0) as u64)
@@ -140,8 +146,11 @@ pub fn delta_after(
 /// `1 + e_max/(1 − e_max)` so that an approximation error of −e_max cannot
 /// shrink the noise below Laplace(λ).
 pub fn compensation_factor(e_max: f64) -> Result<f64> {
-    if !(e_max >= 0.0 && e_max < 1.0) {
-        return Err(DpError::invalid("e-max", format!("must be in [0, 1) (got {e_max})")));
+    if !(0.0..1.0).contains(&e_max) {
+        return Err(DpError::invalid(
+            "e-max",
+            format!("must be in [0, 1) (got {e_max})"),
+        ));
     }
     Ok(1.0 + e_max / (1.0 - e_max))
 }
@@ -201,7 +210,7 @@ mod tests {
         assert!((compensation_factor(0.5).unwrap() - 2.0).abs() < 1e-15);
         assert!(compensation_factor(1.0).is_err());
         let l = gossip_laplace_scale(1e-3, 0.0, 80.0, 0.5).unwrap();
-        assert!(l >= 160.16 && l < 160.1601);
+        assert!((160.16..160.1601).contains(&l));
     }
 
     #[test]

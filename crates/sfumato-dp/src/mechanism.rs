@@ -132,7 +132,9 @@ impl AggregateNoise {
         if !mechanism.is_distributed() && parties != 1 {
             return Err(DpError::invalid(
                 "parties",
-                format!("{mechanism} is drawn centrally; parties apply only to gamma-shares and polya-shares"),
+                format!(
+                    "{mechanism} is drawn centrally; parties apply only to gamma-shares and polya-shares"
+                ),
             ));
         }
         let real_scale = || -> Result<f64> {

@@ -61,13 +61,16 @@ pub fn parse_rational(text: &str) -> Result<BigRational> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(bad());
     }
-    if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+    if !int_part
+        .bytes()
+        .chain(frac_part.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let all_digits = format!("{int_part}{frac_part}");
-    let mut value = BigRational::from_integer(
-        BigInt::parse_bytes(all_digits.as_bytes(), 10).ok_or_else(bad)?,
-    );
+    let mut value =
+        BigRational::from_integer(BigInt::parse_bytes(all_digits.as_bytes(), 10).ok_or_else(bad)?);
     let scale = exponent - i32::try_from(frac_part.len()).map_err(|_| bad())?;
     let ten = BigRational::from_integer(BigInt::from(10u8));
     let power = num_traits::pow(ten, scale.unsigned_abs() as usize);
@@ -191,10 +194,11 @@ impl ExactScale {
             return Err(DpError::invalid("scale", "must be positive"));
         }
         let fits = |x: &BigInt| x.to_u64().is_some_and(|v| v <= MAX_SCALE_PART);
-        if fits(r.numer()) && fits(r.denom()) {
-            if let (Some(n), Some(d)) = (r.numer().to_u64(), r.denom().to_u64()) {
-                return Self::new(n, d);
-            }
+        if fits(r.numer())
+            && fits(r.denom())
+            && let (Some(n), Some(d)) = (r.numer().to_u64(), r.denom().to_u64())
+        {
+            return Self::new(n, d);
         }
         let den = 1u64 << 32;
         let scaled = r * BigRational::from_integer(BigInt::from(den));

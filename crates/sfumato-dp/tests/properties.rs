@@ -11,7 +11,11 @@ fn epsilon_text() -> impl Strategy<Value = String> {
     (0u64..100_000, 0u32..6).prop_map(|(m, places)| {
         let s = format!("{m:0>width$}", width = places as usize + 1);
         let (a, b) = s.split_at(s.len() - places as usize);
-        if b.is_empty() { a.to_string() } else { format!("{a}.{b}") }
+        if b.is_empty() {
+            a.to_string()
+        } else {
+            format!("{a}.{b}")
+        }
     })
 }
 
@@ -72,10 +76,10 @@ proptest! {
             let label = format!("iteration {}", i + 1);
             prop_assert!(acc.charge(label, e).is_ok());
         }
-        if let BudgetStrategy::UniformFast { iterations: limit } = strategy {
-            if iterations >= limit {
-                prop_assert_eq!(sum, eps);
-            }
+        if let BudgetStrategy::UniformFast { iterations: limit } = strategy
+            && iterations >= limit
+        {
+            prop_assert_eq!(sum, eps);
         }
     }
 

@@ -56,7 +56,10 @@ fn laplace_matches_its_cdf() {
     for (i, lambda) in [0.5, 1.0, 1920.0 / 0.69].into_iter().enumerate() {
         let l = Laplace::new(lambda).unwrap();
         let mut xs = l.sample_n(&mut rng(10 + i as u64), 200_000);
-        check(&format!("Laplace({lambda})"), ks_test(&mut xs, |x| laplace_cdf(x, lambda)));
+        check(
+            &format!("Laplace({lambda})"),
+            ks_test(&mut xs, |x| laplace_cdf(x, lambda)),
+        );
     }
 }
 
@@ -68,11 +71,18 @@ fn gamma_components_match_the_gamma_cdf() {
         for lambda in [1.0, 50.0] {
             let share = GammaShare::new(n, lambda).unwrap();
             let mut r = rng(20 + i as u64);
-            let xs: Vec<f64> = (0..100_000).map(|_| share.sample_component(&mut r)).collect();
+            let xs: Vec<f64> = (0..100_000)
+                .map(|_| share.sample_component(&mut r))
+                .collect();
             let a = 1.0 / n as f64;
-            let edges: Vec<f64> = (0..=400).map(|k| lambda * 10f64.powf(-300.0 + k as f64 * 0.76)).collect();
+            let edges: Vec<f64> = (0..=400)
+                .map(|k| lambda * 10f64.powf(-300.0 + k as f64 * 0.76))
+                .collect();
             let cdf = |x: f64| 1.0 - upper_regularized_gamma(a, x / lambda);
-            check(&format!("G({n}, {lambda})"), chi_square_binned(&xs, &edges, cdf));
+            check(
+                &format!("G({n}, {lambda})"),
+                chi_square_binned(&xs, &edges, cdf),
+            );
         }
     }
 }
@@ -81,9 +91,12 @@ fn gamma_components_match_the_gamma_cdf() {
 fn sums_of_gamma_shares_are_laplace() {
     for (i, &n) in PARTIES.iter().enumerate() {
         for lambda in [1.0, 50.0] {
-            let noise = AggregateNoise::new(Mechanism::GammaShares, &lambda.to_string(), n).unwrap();
+            let noise =
+                AggregateNoise::new(Mechanism::GammaShares, &lambda.to_string(), n).unwrap();
             let mut r = rng(30 + i as u64);
-            let mut xs: Vec<f64> = (0..draws_for(n)).map(|_| noise.draw(&mut r).as_f64()).collect();
+            let mut xs: Vec<f64> = (0..draws_for(n))
+                .map(|_| noise.draw(&mut r).as_f64())
+                .collect();
             check(
                 &format!("sum of {n} gamma shares, λ = {lambda}"),
                 ks_test(&mut xs, |x| laplace_cdf(x, lambda)),
@@ -118,7 +131,13 @@ fn geometric_matches_its_pmf() {
             .into_iter()
             .map(|k| k as i64)
             .collect();
-        let pmf = |k: i64| if k < 0 { 0.0 } else { (1.0 - q) * q.powf(k as f64) };
+        let pmf = |k: i64| {
+            if k < 0 {
+                0.0
+            } else {
+                (1.0 - q) * q.powf(k as f64)
+            }
+        };
         check(&format!("Geometric({t})"), chi_square_test(&xs, pmf));
     }
 }
@@ -128,7 +147,10 @@ fn discrete_laplace_matches_its_pmf() {
     for (i, t) in EXACT_SCALES.iter().enumerate() {
         let d = DiscreteLaplace::new(scale(t));
         let xs = d.sample_n(&mut rng(50 + i as u64), 200_000);
-        check(&format!("DiscreteLaplace({t})"), chi_square_test(&xs, |k| d.pmf(k)));
+        check(
+            &format!("DiscreteLaplace({t})"),
+            chi_square_test(&xs, |k| d.pmf(k)),
+        );
     }
 }
 
@@ -144,7 +166,13 @@ fn negative_binomial_components_match_their_pmf() {
                 .into_iter()
                 .map(|k| k as i64)
                 .collect();
-            let pmf = |k: i64| if k < 0 { 0.0 } else { ln_nb_pmf(k as u64, r, q).exp() };
+            let pmf = |k: i64| {
+                if k < 0 {
+                    0.0
+                } else {
+                    ln_nb_pmf(k as u64, r, q).exp()
+                }
+            };
             check(&format!("NB(1/{n}, τ = {t})"), chi_square_test(&xs, pmf));
         }
     }
@@ -172,7 +200,10 @@ fn single_polya_shares_match_their_pmf() {
         let q = Geometric::new(scale(t)).ratio();
         let r = 1.0 / n as f64;
         let xs = share.sample_n(&mut rng(70 + i as u64), 300_000);
-        check(&format!("Pólya share, N = {n}"), chi_square_test(&xs, |k| polya_share_pmf(k, r, q)));
+        check(
+            &format!("Pólya share, N = {n}"),
+            chi_square_test(&xs, |k| polya_share_pmf(k, r, q)),
+        );
     }
 }
 

@@ -14,7 +14,9 @@ use sfumato_dp::gossip::{GossipParameters, atoms, exchanges_for_delta, iota};
 use sfumato_dp::{AggregateNoise, Mechanism};
 
 fn vector(path: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(path);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(path);
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
 }
 
@@ -28,7 +30,10 @@ fn u(v: &Value) -> u64 {
 
 #[test]
 fn chiaroscuro_sensitivities() {
-    for case in vector("chiaroscuro/appendix_b.json")["sensitivity"].as_array().unwrap() {
+    for case in vector("chiaroscuro/appendix_b.json")["sensitivity"]
+        .as_array()
+        .unwrap()
+    {
         let s = vector_sum_sensitivity(u(&case["length"]), f(&case["d_min"]), f(&case["d_max"]));
         assert_eq!(s.unwrap(), f(&case["sensitivity"]), "{}", case["what"]);
     }
@@ -78,7 +83,10 @@ fn replay_document() -> Value {
         let noise = AggregateNoise::new(m, "2.5", parties).unwrap();
         let mut rng = ChaCha20Rng::seed_from_u64(42);
         let samples: Vec<String> = (0..8).map(|_| noise.draw(&mut rng).to_string()).collect();
-        mechanisms.insert(m.name().to_string(), json!({ "parties": parties, "samples": samples }));
+        mechanisms.insert(
+            m.name().to_string(),
+            json!({ "parties": parties, "samples": samples }),
+        );
     }
     json!({
         "what": "first 8 draws of each mechanism, scale 2.5, ChaCha20Rng::seed_from_u64(42)",
@@ -88,7 +96,8 @@ fn replay_document() -> Value {
 
 #[test]
 fn samplers_replay_bit_for_bit() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/dp/replay_seed42.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/dp/replay_seed42.json");
     let now = replay_document();
     if std::env::var_os("SFUMATO_BLESS").is_some() {
         std::fs::write(&path, serde_json::to_string_pretty(&now).unwrap() + "\n").unwrap();

@@ -73,7 +73,9 @@ impl Accountant {
 
     /// ε left (exact).
     pub fn remaining(&self) -> Epsilon {
-        self.total.checked_sub(&self.spent).unwrap_or_else(Epsilon::zero)
+        self.total
+            .checked_sub(&self.spent)
+            .unwrap_or_else(Epsilon::zero)
     }
 
     /// The product of the confidences of all charges (1 if none was
@@ -107,7 +109,10 @@ impl Accountant {
         delta: f64,
     ) -> Result<()> {
         if !(delta > 0.0 && delta <= 1.0) {
-            return Err(DpError::invalid("delta", format!("must be in (0, 1] (got {delta})")));
+            return Err(DpError::invalid(
+                "delta",
+                format!("must be in (0, 1] (got {delta})"),
+            ));
         }
         self.charge_inner(label.into(), epsilon, Some(delta))
     }
@@ -125,13 +130,13 @@ impl Accountant {
             Some(d) if d < 1.0 => (self.delta * d).next_down().max(0.0),
             _ => self.delta,
         };
-        if let Some(floor) = self.delta_floor {
-            if new_delta < floor {
-                return Err(DpError::DeltaExhausted {
-                    would_be: new_delta,
-                    floor,
-                });
-            }
+        if let Some(floor) = self.delta_floor
+            && new_delta < floor
+        {
+            return Err(DpError::DeltaExhausted {
+                would_be: new_delta,
+                floor,
+            });
         }
         self.spent = spent;
         self.delta = new_delta;

@@ -135,8 +135,14 @@ mod tests {
 
     #[test]
     fn renders() {
-        assert_eq!(Epsilon::parse("0.69").unwrap().div_int(16).to_string(), "0.043125");
-        assert_eq!(Epsilon::parse("1").unwrap().div_int(3).exact_string(), "1/3");
+        assert_eq!(
+            Epsilon::parse("0.69").unwrap().div_int(16).to_string(),
+            "0.043125"
+        );
+        assert_eq!(
+            Epsilon::parse("1").unwrap().div_int(3).exact_string(),
+            "1/3"
+        );
         assert_eq!(Epsilon::parse("1/4").unwrap().exact_string(), "0.25");
         let third = Epsilon::parse("1/3").unwrap();
         assert!(Epsilon::from_f64(third.to_f64_down()).unwrap() <= third);

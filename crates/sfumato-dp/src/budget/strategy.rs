@@ -71,7 +71,9 @@ impl BudgetStrategy {
         if iterations > 1_000_000 {
             return Err(DpError::invalid("iterations", "at most 1,000,000"));
         }
-        Ok((1..=iterations).map(|i| self.allocation(total, i)).collect())
+        Ok((1..=iterations)
+            .map(|i| self.allocation(total, i))
+            .collect())
     }
 
     /// The command-line name.
@@ -121,12 +123,13 @@ impl FromStr for BudgetStrategy {
             text: s.to_string(),
             expected: "greedy, greedy-floor:F or uniform-fast:N",
         };
-        let number = |a: Option<String>| -> Result<u64> {
-            a.and_then(|a| a.parse().ok()).ok_or_else(bad)
-        };
+        let number =
+            |a: Option<String>| -> Result<u64> { a.and_then(|a| a.parse().ok()).ok_or_else(bad) };
         let strategy = match name.as_str() {
             "greedy" if arg.is_none() => BudgetStrategy::Greedy,
-            "greedy-floor" => BudgetStrategy::GreedyFloor { floor: number(arg)? },
+            "greedy-floor" => BudgetStrategy::GreedyFloor {
+                floor: number(arg)?,
+            },
             "uniform-fast" => BudgetStrategy::UniformFast {
                 iterations: number(arg)?,
             },
@@ -160,7 +163,10 @@ mod tests {
         let shown: Vec<String> = a.iter().map(|e| e.to_string()).collect();
         assert_eq!(
             shown,
-            ["0.125", "0.125", "0.125", "0.125", "0.0625", "0.0625", "0.0625", "0.0625", "0.03125"]
+            [
+                "0.125", "0.125", "0.125", "0.125", "0.0625", "0.0625", "0.0625", "0.0625",
+                "0.03125"
+            ]
         );
     }
 
@@ -176,7 +182,10 @@ mod tests {
 
     #[test]
     fn parses_names() {
-        assert_eq!("greedy".parse::<BudgetStrategy>().unwrap(), BudgetStrategy::Greedy);
+        assert_eq!(
+            "greedy".parse::<BudgetStrategy>().unwrap(),
+            BudgetStrategy::Greedy
+        );
         assert_eq!(
             "GREEDY_FLOOR(4)".parse::<BudgetStrategy>().unwrap(),
             BudgetStrategy::GreedyFloor { floor: 4 }
@@ -185,7 +194,13 @@ mod tests {
             "uniform-fast:5".parse::<BudgetStrategy>().unwrap(),
             BudgetStrategy::UniformFast { iterations: 5 }
         );
-        for bad in ["greedy-floor", "greedy-floor:0", "uniform-fast:x", "lazy", "greedy:3"] {
+        for bad in [
+            "greedy-floor",
+            "greedy-floor:0",
+            "uniform-fast:x",
+            "lazy",
+            "greedy:3",
+        ] {
             assert!(bad.parse::<BudgetStrategy>().is_err(), "{bad}");
         }
     }

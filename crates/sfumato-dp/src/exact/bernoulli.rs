@@ -72,7 +72,10 @@ mod tests {
             let p = (-(num as f64) / den as f64).exp();
             let got = frequency(|| bernoulli_exp_neg(&mut rng, num, den), n);
             let sd = (p * (1.0 - p) / f64::from(n)).sqrt().max(1e-9);
-            assert!((got - p).abs() < 6.0 * sd, "exp(-{num}/{den}): {got} vs {p}");
+            assert!(
+                (got - p).abs() < 6.0 * sd,
+                "exp(-{num}/{den}): {got} vs {p}"
+            );
         }
     }
 }
