@@ -1,0 +1,297 @@
+//! The command line, declared with clap's derive API.
+//!
+//! Values are checked here when a check needs nothing but the value itself
+//! (a number, a positive scale, an exact ε); checks that involve several
+//! arguments are left to `sfumato-dp`, whose errors the entry point turns into
+//! one line.
+
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use sfumato_dp::rational::{parse_rational, ratio_to_f64_up};
+use sfumato_dp::{Epsilon, Mechanism};
+
+/// Most samples `sfumato dp sample` prints in one run.
+pub(crate) const MAX_COUNT: u64 = 100_000_000;
+
+/// Most iterations `sfumato dp budget` allocates. GREEDY's i-th share
+/// ε/2^i needs about 0.3·i digits to print exactly, so the output (and the
+/// time to render it) grows with the square of the count; Chiaroscuro's
+/// runs use a few dozen iterations.
+pub(crate) const MAX_ITERATIONS: u64 = 1_000;
+
+/// GREEDY_FLOOR's floor when `--floor` is not given (the value Chiaroscuro
+/// §5.1 uses).
+pub(crate) const DEFAULT_FLOOR: u64 = 4;
+
+/// Privacy-preserving aggregation over smart-meter data.
+///
+/// sfumato computes sums and statistics over households' time series without
+/// any trusted party seeing an individual's data. Start with `sfumato demo`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sfumato",
+    version,
+    propagate_version = true,
+    subcommand_required = true,
+    arg_required_else_help = false,
+    after_help = "Start with `sfumato demo`; every command has its own --help."
+)]
+pub(crate) struct Cli {
+    /// Print exactly one JSON document on stdout instead of text
+    #[arg(long, global = true, display_order = 900)]
+    pub(crate) json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Differential-privacy noise: sample, calibrate, budgets, gossip exchanges
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
+    Dp(DpCommand),
+    /// Distributed noise at work on a neighbourhood of simulated smart meters
+    Demo(DemoArgs),
+}
+
+/// `sfumato dp …` commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DpCommand {
+    /// Draw noise: one central draw, or the sum of N parties' shares
+    Sample(SampleArgs),
+    /// Gossip exchanges needed for (ε, δ)-probabilistic DP (Chiaroscuro App. B)
+    GossipExchanges(GossipArgs),
+    /// Spread a privacy budget ε over iterations (Chiaroscuro §5.1)
+    Budget(BudgetArgs),
+    /// Noise scale λ = Δ/ε for a sensitivity or a vector sum (DREAM Thm. 1, §6)
+    Calibrate(CalibrateArgs),
+}
+
+/// The seed every randomized command takes.
+#[derive(Debug, Args)]
+pub(crate) struct SeedArg {
+    /// Seed of the ChaCha20 random generator; the same seed replays bit for bit
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub(crate) seed: u64,
+}
+
+/// Arguments of `sfumato dp sample`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Each sample is one central draw (laplace, discrete-laplace) or the sum of \
+N independently drawn shares (gamma-shares, polya-shares). The exact mechanisms read the \
+scale exactly, e.g. --scale 0.5 or --scale 1920/0.69."
+)]
+pub(crate) struct SampleArgs {
+    /// Noise mechanism
+    #[arg(long, value_name = "MECHANISM", value_parser = mechanism_parser())]
+    pub(crate) mechanism: Mechanism,
+
+    /// Noise scale λ (τ for the discrete mechanisms): a positive decimal or fraction
+    #[arg(long, value_name = "L", allow_negative_numbers = true, value_parser = positive_number_text)]
+    pub(crate) scale: String,
+
+    /// Parties N whose shares are summed per sample (share mechanisms only)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) parties: u64,
+
+    /// Number of samples to print (at most 100,000,000)
+    #[arg(
+        long,
+        value_name = "K",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_COUNT)
+    )]
+    pub(crate) count: u64,
+
+    /// Random seed.
+    #[command(flatten)]
+    pub(crate) seed: SeedArg,
+}
+
+/// Arguments of `sfumato dp gossip-exchanges`.
+#[derive(Debug, Args)]
+#[command(
+    group(ArgGroup::new("target").required(true).args(["delta", "exchanges"])),
+    after_help = "Example (Chiaroscuro App. B, prints 47):\n  sfumato dp gossip-exchanges \
+--delta 0.995 --e-max 1e-12 --variance 1 \\\n      --iterations 10 --population 1000000 --length 24"
+)]
+pub(crate) struct GossipArgs {
+    /// Confidence δ wanted over the whole run, in (0, 1): print the exchanges n_e
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    pub(crate) delta: Option<f64>,
+
+    /// Instead of --delta: print the δ and ι reached after K exchanges (footnote 11)
+    #[arg(long, value_name = "K")]
+    pub(crate) exchanges: Option<u64>,
+
+    /// Largest tolerated relative approximation error e_max, in (0, 1)
+    #[arg(long = "e-max", value_name = "E", allow_negative_numbers = true)]
+    pub(crate) e_max: f64,
+
+    /// Variance s² of the data (an upper bound if unknown)
+    #[arg(long, value_name = "S2", allow_negative_numbers = true)]
+    pub(crate) variance: f64,
+
+    /// Largest number of iterations n_it^max of the algorithm
+    #[arg(long, value_name = "IT")]
+    pub(crate) iterations: u64,
+
+    /// Population size n_p
+    #[arg(long, value_name = "NP")]
+    pub(crate) population: u64,
+
+    /// Length n of each participant's time series
+    #[arg(long, value_name = "N")]
+    pub(crate) length: u64,
+}
+
+/// A budget concentration strategy, as named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StrategyArg {
+    /// Iteration i gets ε/2^i
+    Greedy,
+    /// Each GREEDY share spread over --floor iterations
+    GreedyFloor,
+    /// ε/N for each of the N = --iterations iterations
+    UniformFast,
+}
+
+/// Arguments of `sfumato dp budget`.
+#[derive(Debug, Args)]
+pub(crate) struct BudgetArgs {
+    /// Total privacy budget ε, read exactly (decimal or fraction, e.g. 0.69 or 1/3)
+    #[arg(long, value_name = "E", allow_negative_numbers = true, value_parser = epsilon_parser)]
+    pub(crate) epsilon: Epsilon,
+
+    /// How to spread ε over the iterations
+    #[arg(long, value_enum, value_name = "STRATEGY")]
+    pub(crate) strategy: StrategyArg,
+
+    /// Floor size f of greedy-floor [default: 4]
+    #[arg(long, value_name = "F")]
+    pub(crate) floor: Option<u64>,
+
+    /// Number of iterations to allocate, at most 1,000 (uniform-fast's limit N)
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_ITERATIONS)
+    )]
+    pub(crate) iterations: u64,
+}
+
+/// Arguments of `sfumato dp calibrate`.
+#[derive(Debug, Args)]
+#[command(
+    group(ArgGroup::new("source").required(true).args(["sensitivity", "length"])),
+    after_help = "Example (CER daily profiles, Chiaroscuro Def. 4: sensitivity 1920):\n  \
+sfumato dp calibrate --length 24 --dmin 0 --dmax 80 --epsilon 0.69"
+)]
+pub(crate) struct CalibrateArgs {
+    /// L1 sensitivity Δ of the query (positive decimal or fraction)
+    #[arg(long, value_name = "D", allow_negative_numbers = true, value_parser = positive_number_text)]
+    pub(crate) sensitivity: Option<String>,
+
+    /// Instead of --sensitivity: series length n of a vector sum, Δ = n·max(|a|, |b|)
+    #[arg(long, value_name = "n", requires_all = ["dmin", "dmax"])]
+    pub(crate) length: Option<u64>,
+
+    /// Smallest value a of one slot (with --length)
+    #[arg(long, value_name = "a", requires = "length", allow_negative_numbers = true, value_parser = number_text)]
+    pub(crate) dmin: Option<String>,
+
+    /// Largest value b of one slot (with --length)
+    #[arg(long, value_name = "b", requires = "length", allow_negative_numbers = true, value_parser = number_text)]
+    pub(crate) dmax: Option<String>,
+
+    /// Privacy budget ε of the release, read exactly
+    #[arg(long, value_name = "E", allow_negative_numbers = true, value_parser = epsilon_parser)]
+    pub(crate) epsilon: Epsilon,
+
+    /// Number of parties N drawing noise shares (DREAM §6)
+    #[arg(long, value_name = "N")]
+    pub(crate) parties: Option<u64>,
+
+    /// Parties M that may fail to report; shares are drawn for N − M [default: 0]
+    #[arg(long = "max-failures", value_name = "M", requires = "parties")]
+    pub(crate) max_failures: Option<u64>,
+}
+
+/// Arguments of `sfumato demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Number of smart meters N, each adding one noise share
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1_000,
+        value_parser = clap::value_parser!(u64).range(1..=10_000)
+    )]
+    pub(crate) meters: u64,
+
+    /// Noisy aggregates drawn per mechanism
+    #[arg(
+        long,
+        value_name = "K",
+        default_value_t = 2_000,
+        value_parser = clap::value_parser!(u64).range(10..=100_000)
+    )]
+    pub(crate) draws: u64,
+
+    /// Random seed.
+    #[command(flatten)]
+    pub(crate) seed: SeedArg,
+}
+
+/// One line of help per mechanism, shown in `--help`.
+fn mechanism_help(mechanism: Mechanism) -> &'static str {
+    match mechanism {
+        Mechanism::Laplace => "central continuous Laplace(λ)",
+        Mechanism::GammaShares => "sum of N gamma shares, Laplace(λ) in total (DREAM Lemma 1)",
+        Mechanism::DiscreteLaplace => "central exact discrete Laplace(τ)",
+        Mechanism::PolyaShares => "sum of N Pólya shares, exactly discrete Laplace(τ)",
+        _ => "",
+    }
+}
+
+/// Accepts exactly the library's mechanism names and lists them in `--help`.
+fn mechanism_parser() -> impl TypedValueParser<Value = Mechanism> {
+    let names = Mechanism::ALL.map(|m| PossibleValue::new(m.name()).help(mechanism_help(m)));
+    PossibleValuesParser::new(names).try_map(|name| name.parse::<Mechanism>())
+}
+
+/// A decimal or fraction, kept as text so that exact code can read it exactly.
+fn number_text(text: &str) -> Result<String, String> {
+    parse_rational(text).map_err(|e| e.to_string())?;
+    Ok(text.trim().to_string())
+}
+
+/// A positive decimal or fraction, kept as text.
+fn positive_number_text(text: &str) -> Result<String, String> {
+    let value = parse_rational(text).map_err(|e| e.to_string())?;
+    // Rounding up keeps every positive rational above zero.
+    if ratio_to_f64_up(&value) > 0.0 {
+        Ok(text.trim().to_string())
+    } else {
+        Err("must be positive".to_string())
+    }
+}
+
+/// ε read exactly.
+fn epsilon_parser(text: &str) -> Result<Epsilon, String> {
+    Epsilon::parse(text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,22 @@
+//! One module per command; each exposes `run(args, out)`.
+
+mod demo;
+mod dp_budget;
+mod dp_calibrate;
+mod dp_gossip;
+mod dp_sample;
+
+use crate::cli::{Command, DpCommand};
+use crate::error::CliError;
+use crate::output::Output;
+
+/// Runs one parsed command, printing to `out`.
+pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
+    match command {
+        Command::Dp(DpCommand::Sample(args)) => dp_sample::run(args, out),
+        Command::Dp(DpCommand::GossipExchanges(args)) => dp_gossip::run(args, out),
+        Command::Dp(DpCommand::Budget(args)) => dp_budget::run(args, out),
+        Command::Dp(DpCommand::Calibrate(args)) => dp_calibrate::run(args, out),
+        Command::Demo(args) => demo::run(args, out),
+    }
+}

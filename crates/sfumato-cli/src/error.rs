@@ -1,0 +1,78 @@
+//! What a command can fail with, and the exit code each failure gets.
+
+use std::fmt;
+use std::io;
+use std::process::ExitCode;
+
+use sfumato_dp::DpError;
+
+/// Exit code for bad arguments or parameters (clap's convention).
+pub(crate) const EXIT_USAGE: u8 = 2;
+
+/// Exit code for failing to write the output.
+pub(crate) const EXIT_IO: u8 = 1;
+
+/// A command's failure.
+#[derive(Debug)]
+pub(crate) enum CliError {
+    /// Arguments that clap accepted but that do not go together.
+    Usage(String),
+    /// A parameter `sfumato-dp` refused.
+    Dp(DpError),
+    /// Writing the output failed (a closed pipe is not reported, see
+    /// [`CliError::exit_code`]).
+    Io(io::Error),
+}
+
+impl CliError {
+    /// Shorthand for [`CliError::Usage`].
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        CliError::Usage(message.into())
+    }
+
+    /// Whether the reader of our stdout went away: not a failure, the reader
+    /// simply had enough (`sfumato dp sample … | head -1`).
+    pub(crate) fn is_closed_pipe(&self) -> bool {
+        matches!(self, CliError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// The process exit code: 0 for a closed pipe, 2 for bad input, 1 for
+    /// other output failures.
+    pub(crate) fn exit_code(&self) -> ExitCode {
+        match self {
+            _ if self.is_closed_pipe() => ExitCode::SUCCESS,
+            CliError::Usage(_) | CliError::Dp(_) => ExitCode::from(EXIT_USAGE),
+            CliError::Io(_) => ExitCode::from(EXIT_IO),
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Usage(message) => f.write_str(message),
+            CliError::Dp(e) => write!(f, "{e}"),
+            CliError::Io(e) => write!(f, "cannot write the output: {e}"),
+        }
+    }
+}
+
+impl From<DpError> for CliError {
+    fn from(e: DpError) -> Self {
+        CliError::Dp(e)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        CliError::Io(e)
+    }
+}
+
+impl From<serde_json::Error> for CliError {
+    /// serde_json wraps the writer's I/O errors; unwrapping them keeps a closed
+    /// pipe recognisable.
+    fn from(e: serde_json::Error) -> Self {
+        CliError::Io(io::Error::from(e))
+    }
+}
