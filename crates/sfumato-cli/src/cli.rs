@@ -280,9 +280,14 @@ fn positive_number_text(text: &str) -> Result<String, String> {
     }
 }
 
-/// ε read exactly.
+/// ε read exactly; a budget to spend or calibrate for must be positive
+/// (ε = 0 would ask for infinite noise).
 fn epsilon_parser(text: &str) -> Result<Epsilon, String> {
-    Epsilon::parse(text).map_err(|e| e.to_string())
+    let epsilon = Epsilon::parse(text).map_err(|e| e.to_string())?;
+    if epsilon.is_zero() {
+        return Err("must be positive".to_string());
+    }
+    Ok(epsilon)
 }
 
 #[cfg(test)]

@@ -411,6 +411,16 @@ fn bad_arguments_give_one_line_and_exit_2() {
             "4",
         ],
         &["dp", "calibrate", "--sensitivity", "1", "--epsilon", "0"],
+        &[
+            "dp",
+            "budget",
+            "--epsilon",
+            "0",
+            "--strategy",
+            "greedy",
+            "--iterations",
+            "4",
+        ],
         &["dp", "calibrate", "--epsilon", "1"],
         &[
             "dp",
