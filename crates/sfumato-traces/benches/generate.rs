@@ -1,0 +1,3 @@
+//! Generation speed (criterion).
+#![allow(missing_docs)]
+fn main() {}

@@ -1,0 +1,1 @@
+//! Readers and writers of load-trace files.

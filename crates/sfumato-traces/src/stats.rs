@@ -1,0 +1,1 @@
+//! Population statistics over household-day profiles.
