@@ -78,6 +78,11 @@ impl Date {
                 format!("{year:04}-{month:02} has no day {day}"),
             ));
         }
+        Ok(Date::from_valid_ymd(year, month, day))
+    }
+
+    /// The date for a valid `year-month-day` (checked by the caller).
+    pub(crate) fn from_valid_ymd(year: i32, month: u32, day: u32) -> Date {
         // Days from 1970-01-01: count whole years in a 400-year era shifted
         // to start in March, so that the leap day falls at the end.
         let y = if month <= 2 { year - 1 } else { year };
@@ -86,9 +91,9 @@ impl Date {
         let m = month as i32;
         let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i32 - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        Ok(Date {
+        Date {
             days: era * 146_097 + doe - 719_468,
-        })
+        }
     }
 
     /// Year, month (1–12) and day (1–31).
@@ -134,8 +139,7 @@ impl Date {
     /// Day of the year, 1 for 1 January.
     pub fn ordinal(self) -> u32 {
         let (year, _, _) = self.ymd();
-        let jan1 = Date::from_ymd(year, 1, 1).map_or(self.days, |d| d.days);
-        (self.days - jan1 + 1) as u32
+        (self.days - Date::from_valid_ymd(year, 1, 1).days + 1) as u32
     }
 }
 

@@ -28,3 +28,5 @@ pub use calendar::{Date, Weekday};
 pub use error::{Result, TracesError};
 pub use record::{DayProfile, TOTAL};
 pub use resolution::Resolution;
+pub mod generator;
+pub mod model;

@@ -25,7 +25,7 @@ impl Resolution {
 
     /// A slot of `minutes` minutes; it must divide 1440.
     pub fn from_minutes(minutes: u32) -> Result<Resolution> {
-        if minutes == 0 || MINUTES_PER_DAY % minutes != 0 {
+        if minutes == 0 || !MINUTES_PER_DAY.is_multiple_of(minutes) {
             return Err(TracesError::invalid(
                 "resolution",
                 format!("{minutes} min does not divide a day of 1440 min"),
@@ -53,7 +53,7 @@ impl Resolution {
 
 impl fmt::Display for Resolution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.minutes % 60 == 0 {
+        if self.minutes.is_multiple_of(60) {
             write!(f, "{}h", self.minutes / 60)
         } else {
             write!(f, "{}m", self.minutes)
