@@ -17,7 +17,7 @@ use crate::model::{Model, STEP_MINUTES, STEPS_PER_DAY};
 
 use super::household::{Household, OwnedAppliance};
 use super::occupancy::active_occupants;
-use super::rng::{exp1, lognormal, spread, uniform};
+use super::rng::{exp1, lognormal, uniform};
 use super::sink::DaySink;
 use super::weather::DayWeather;
 
@@ -143,8 +143,9 @@ fn appliance<R: Rng + ?Sized>(
             let period = p.on * warm + p.off;
             let mut t = -uniform(r) * period;
             while t < DAY {
-                let on = p.on * warm * spread(r, 0.1);
-                let off = p.off * spread(r, 0.1);
+                // ±10 % uniform jitter on each on and off spell.
+                let on = p.on * warm * (0.9 + 0.2 * uniform(r));
+                let off = p.off * (0.9 + 0.2 * uniform(r));
                 sink.add(part, t, t + on, power);
                 t += on + off;
             }

@@ -22,7 +22,7 @@
 
 use rand_core::Rng;
 
-use crate::model::params::{OccupancyParams, RoutineParams};
+use crate::model::params::OccupancyParams;
 use crate::model::{Model, ResidentType, STEPS_PER_DAY};
 
 use super::rng::uniform;
@@ -38,25 +38,6 @@ pub struct Resident {
     pub kind: ResidentType,
     /// Shift of the routine in hours (household's plus own).
     pub shift_hours: f64,
-}
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// The target distribution `[away, asleep, active]` at clock hour `h`.
-fn target(r: &RoutineParams, shift: f64, softness: f64, h: f64) -> [f64; 3] {
-    let s = softness;
-    let awake_at =
-        |x: f64| logistic((x - r.wake - shift) / s) * (1.0 - logistic((x - r.bed - shift) / s));
-    // A bed time after midnight keeps people up into the small hours.
-    let awake = awake_at(h).max(awake_at(h + 24.0));
-    let at_work = r.away
-        * logistic((h - r.leave - shift) / s)
-        * (1.0 - logistic((h - r.r#return - shift) / s));
-    let daytime = logistic((h - 9.0) / 1.0) * (1.0 - logistic((h - 21.0) / 1.0));
-    let out = 1.0 - (1.0 - at_work) * (1.0 - r.errand * daytime);
-    [awake * out, 1.0 - awake, awake * (1.0 - out)]
 }
 
 /// Draws a state from a distribution.
@@ -110,14 +91,8 @@ pub fn active_occupants<R: Rng + ?Sized>(
     let occ: &OccupancyParams = &model.occupancy;
     let mut active = [0u8; STEPS_PER_DAY];
     for res in residents {
-        let routine = &model.routines[res.kind.index()][usize::from(weekend)];
         let at = |k: usize| {
-            target(
-                routine,
-                res.shift_hours,
-                occ.softness,
-                (k as f64 + 0.5) / 6.0,
-            )
+            model.occupancy_target(res.kind, weekend, (k as f64 + 0.5) / 6.0 - res.shift_hours)
         };
         let mut from = at(0);
         let mut s = draw(&from, uniform(r));
@@ -153,9 +128,9 @@ mod tests {
                 count[k] += u32::from(a[k]);
             }
         }
-        let routine = &m.routines[0][0];
         for k in (0..STEPS_PER_DAY).step_by(6) {
-            let want = target(routine, 0.0, m.occupancy.softness, (k as f64 + 0.5) / 6.0)[ACTIVE];
+            let want =
+                m.occupancy_target(ResidentType::Worker, false, (k as f64 + 0.5) / 6.0)[ACTIVE];
             let got = f64::from(count[k]) / days as f64;
             // Binomial sd at most 0.0035; 5 sd.
             assert!((got - want).abs() < 0.018, "step {k}: {got} vs {want}");

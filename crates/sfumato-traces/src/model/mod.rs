@@ -120,6 +120,33 @@ pub struct Model {
     pub lighting: LightingParams,
     /// Appliance types, in file order.
     pub appliances: Vec<ApplianceSpec>,
+    /// [`routine_target`] tabulated per minute of routine time from
+    /// midnight, `[resident type][weekend as usize]`.
+    targets: [[Vec<[f64; 3]>; 2]; 3],
+}
+
+/// Minutes tabulated: one day of routine time.
+const TABLE_MINUTES: usize = 24 * 60;
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// A routine's target distribution `[away, asleep, active]` at routine time
+/// `x` hours (clock time minus the resident's shift): awake between wake and
+/// bed (a bed time after midnight keeps people up into the small hours), out
+/// at work between leave and return with probability `away`, otherwise out
+/// on errands with probability `errand` in the daytime; transitions are
+/// logistic with width `softness`.
+pub fn routine_target(r: &RoutineParams, softness: f64, x: f64) -> [f64; 3] {
+    let s = softness;
+    let awake_at = |x: f64| logistic((x - r.wake) / s) * (1.0 - logistic((x - r.bed) / s));
+    let x = x.rem_euclid(24.0);
+    let awake = awake_at(x).max(awake_at(x + 24.0));
+    let at_work = r.away * logistic((x - r.leave) / s) * (1.0 - logistic((x - r.r#return) / s));
+    let daytime = logistic(x - 9.0) * (1.0 - logistic(x - 21.0));
+    let out = 1.0 - (1.0 - at_work) * (1.0 - r.errand * daytime);
+    [awake * out, 1.0 - awake, awake * (1.0 - out)]
 }
 
 fn check(ok: bool, what: impl FnOnce() -> String) -> Result<()> {
@@ -306,7 +333,15 @@ impl Model {
             || "`lighting` and `total` are reserved names".into(),
         )?;
 
+        let targets = routines.map(|by_day| {
+            by_day.map(|r| {
+                (0..TABLE_MINUTES)
+                    .map(|m| routine_target(&r, file.occupancy.softness, m as f64 / 60.0))
+                    .collect()
+            })
+        });
         Ok(Model {
+            targets,
             size_cdf,
             adult_worker_share: pop.adult_worker_share,
             intensity_spread: pop.intensity_spread,
@@ -318,6 +353,19 @@ impl Model {
             lighting: file.lighting,
             appliances,
         })
+    }
+
+    /// The target occupancy distribution `[away, asleep, active]` of a
+    /// resident of `kind` at routine time `x` hours (clock time minus the
+    /// resident's shift), to the minute.
+    pub fn occupancy_target(&self, kind: ResidentType, weekend: bool, x: f64) -> [f64; 3] {
+        let x = if (0.0..24.0).contains(&x) {
+            x
+        } else {
+            x.rem_euclid(24.0)
+        };
+        let i = ((x * 60.0) as usize).min(TABLE_MINUTES - 1);
+        self.targets[kind.index()][usize::from(weekend)][i]
     }
 
     /// The climate called `name`.
@@ -515,11 +563,7 @@ mod tests {
                 "size_shares = [1.0]",
                 "size_shares",
             ),
-            (
-                "ownership = 0.97\ncycles_per_year = 1250",
-                "ownership = 1.97\ncycles_per_year = 1250",
-                "ownership",
-            ),
+            ("ownership = 0.97", "ownership = 1.97", "ownership"),
             (
                 "activity = \"hot_drinks\"",
                 "activity = \"juggling\"",
