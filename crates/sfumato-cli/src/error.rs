@@ -5,6 +5,7 @@ use std::io;
 use std::process::ExitCode;
 
 use sfumato_dp::DpError;
+use sfumato_traces::TracesError;
 
 /// Exit code for bad arguments or parameters (clap's convention).
 pub(crate) const EXIT_USAGE: u8 = 2;
@@ -19,6 +20,9 @@ pub(crate) enum CliError {
     Usage(String),
     /// A parameter `sfumato-dp` refused.
     Dp(DpError),
+    /// `sfumato-traces` refused a parameter or could not read or write a
+    /// file.
+    Traces(TracesError),
     /// Writing the output failed (a closed pipe is not reported, see
     /// [`CliError::exit_code`]).
     Io(io::Error),
@@ -42,6 +46,10 @@ impl CliError {
         match self {
             _ if self.is_closed_pipe() => ExitCode::SUCCESS,
             CliError::Usage(_) | CliError::Dp(_) => ExitCode::from(EXIT_USAGE),
+            // A file that cannot be opened or written is an I/O failure;
+            // bad parameters and malformed content are bad input.
+            CliError::Traces(TracesError::Io { .. }) => ExitCode::from(EXIT_IO),
+            CliError::Traces(_) => ExitCode::from(EXIT_USAGE),
             CliError::Io(_) => ExitCode::from(EXIT_IO),
         }
     }
@@ -52,6 +60,7 @@ impl fmt::Display for CliError {
         match self {
             CliError::Usage(message) => f.write_str(message),
             CliError::Dp(e) => write!(f, "{e}"),
+            CliError::Traces(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "cannot write the output: {e}"),
         }
     }
@@ -60,6 +69,12 @@ impl fmt::Display for CliError {
 impl From<DpError> for CliError {
     fn from(e: DpError) -> Self {
         CliError::Dp(e)
+    }
+}
+
+impl From<TracesError> for CliError {
+    fn from(e: TracesError) -> Self {
+        CliError::Traces(e)
     }
 }
 
