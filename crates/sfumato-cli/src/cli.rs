@@ -52,8 +52,153 @@ pub(crate) enum Command {
     /// Differential-privacy noise: sample, calibrate, budgets, gossip exchanges
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Dp(DpCommand),
+    /// Household load traces: generate, import real data, summarise
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
+    Traces(TracesCommand),
     /// Distributed noise at work on a neighbourhood of simulated smart meters
     Demo(DemoArgs),
+}
+
+/// `sfumato traces …` commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TracesCommand {
+    /// Generate households' electricity load (bottom-up model, DREAM §7.1)
+    Generate(GenerateArgs),
+    /// Summarise a trace file: annual kWh by household size, daily shape, peaks
+    Stats(StatsArgs),
+    /// Turn UCI, CER or long-CSV smart-meter data into hourly daily profiles
+    Import(ImportArgs),
+}
+
+/// Output layouts of `sfumato traces generate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TraceFormatArg {
+    /// One row per household-day, one column per slot
+    Wide,
+    /// One row per slot: household,timestamp,kwh[,appliance]
+    Long,
+}
+
+/// Arguments of `sfumato traces generate`.
+#[derive(Debug, Args)]
+#[command(after_help = "Values are kWh per slot. Household #k is the same for a seed whatever \
+the number of households, days or threads.\nExample (DREAM §7: 3,000 households at 10 minutes):\n  \
+sfumato traces generate --households 3000 --days 1 --resolution 10m --seed 1 --out traces.csv")]
+pub(crate) struct GenerateArgs {
+    /// Number of households
+    #[arg(long, value_name = "H", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub(crate) households: u64,
+
+    /// Number of consecutive days
+    #[arg(long, value_name = "D", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3_660))]
+    pub(crate) days: u32,
+
+    /// Slot length: 1m, 5m, 10m, 15m, 30m, 1h (any divisor of a day)
+    #[arg(long, value_name = "RES", default_value = "10m")]
+    pub(crate) resolution: String,
+
+    /// Output file (`-` for stdout)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: String,
+
+    /// Also write one row per owned appliance and lighting (rows sum to the `total` row)
+    #[arg(long)]
+    pub(crate) per_appliance: bool,
+
+    /// First day, YYYY-MM-DD
+    #[arg(long, value_name = "DATE", default_value = "2024-01-01")]
+    pub(crate) start_date: String,
+
+    /// Output layout
+    #[arg(long, value_enum, default_value_t = TraceFormatArg::Wide)]
+    pub(crate) format: TraceFormatArg,
+
+    /// Include air conditioners and furnace fans (Tremel §7.3)
+    #[arg(long)]
+    pub(crate) hvac: bool,
+
+    /// Climate of the built-in model: uk or us
+    #[arg(long, value_name = "NAME", default_value = "uk")]
+    pub(crate) climate: String,
+
+    /// Give every household this many residents (1–5) instead of drawing it
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub(crate) residents: Option<u8>,
+
+    /// Index of the first household (to generate a population in shards)
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub(crate) first_household: u64,
+
+    /// Decimals written [default: 4 for slots of 10 minutes or more, 6 below]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=12))]
+    pub(crate) decimals: Option<u8>,
+
+    /// Model parameter file replacing the built-in one (same schema as data/model.toml)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) model: Option<std::path::PathBuf>,
+
+    /// Worker threads [default: one per core]
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) threads: usize,
+
+    /// Random seed.
+    #[command(flatten)]
+    pub(crate) seed: SeedArg,
+}
+
+/// Arguments of `sfumato traces stats`.
+#[derive(Debug, Args)]
+pub(crate) struct StatsArgs {
+    /// A wide or long CSV trace file
+    #[arg(value_name = "FILE")]
+    pub(crate) file: std::path::PathBuf,
+}
+
+/// Input formats of `sfumato traces import`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ImportFormatArg {
+    /// UCI "Individual household electric power consumption" (semicolons, `?` missing)
+    UciHousehold,
+    /// CER smart-metering trial: meter id, day code DDDHH, kWh per half hour
+    Cer,
+    /// Long CSV: household,timestamp,kwh[,appliance]
+    LongCsv,
+}
+
+/// Arguments of `sfumato traces import`.
+#[derive(Debug, Args)]
+#[command(after_help = "Writes one row per household-day with 24 hourly kWh values (Chiaroscuro §6). \
+An hour counts if at least --min-present of its samples are present (scaled up from them); \
+a day with a missing hour is dropped and counted.\nExample (Chiaroscuro's CER range):\n  \
+sfumato traces import --format cer File1.txt --out daily.csv --clip 0:80")]
+pub(crate) struct ImportArgs {
+    /// Input format
+    #[arg(long, value_enum)]
+    pub(crate) format: ImportFormatArg,
+
+    /// Input file
+    #[arg(value_name = "IN")]
+    pub(crate) input: std::path::PathBuf,
+
+    /// Output wide CSV of hourly daily profiles
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: std::path::PathBuf,
+
+    /// Clip each hourly value to MIN:MAX kWh (the papers' sensitivity depends on it)
+    #[arg(long, value_name = "MIN:MAX", allow_hyphen_values = true)]
+    pub(crate) clip: Option<String>,
+
+    /// Smallest share of an hour's samples that must be present, in (0, 1]
+    #[arg(long, value_name = "F", default_value = "0.75")]
+    pub(crate) min_present: String,
+
+    /// UCI: the household's id [default: the input file's name]
+    #[arg(long, value_name = "ID")]
+    pub(crate) household: Option<String>,
+
+    /// UCI: the household's number of residents, if known
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=20))]
+    pub(crate) residents: Option<u8>,
 }
 
 /// `sfumato dp …` commands.

@@ -15,6 +15,7 @@ mod cli;
 mod commands;
 mod error;
 mod output;
+mod progress;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

@@ -17,6 +17,7 @@
 //!
 //! Values are energy per slot in kWh ([`DayProfile`]).
 
+pub mod atomic;
 pub mod calendar;
 pub mod error;
 pub mod io;

@@ -5,8 +5,11 @@ mod dp_budget;
 mod dp_calibrate;
 mod dp_gossip;
 mod dp_sample;
+mod traces_generate;
+mod traces_import;
+mod traces_stats;
 
-use crate::cli::{Command, DpCommand};
+use crate::cli::{Command, DpCommand, TracesCommand};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -17,6 +20,9 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Dp(DpCommand::GossipExchanges(args)) => dp_gossip::run(args, out),
         Command::Dp(DpCommand::Budget(args)) => dp_budget::run(args, out),
         Command::Dp(DpCommand::Calibrate(args)) => dp_calibrate::run(args, out),
+        Command::Traces(TracesCommand::Generate(args)) => traces_generate::run(args, out),
+        Command::Traces(TracesCommand::Stats(args)) => traces_stats::run(args, out),
+        Command::Traces(TracesCommand::Import(args)) => traces_import::run(args, out),
         Command::Demo(args) => demo::run(args, out),
     }
 }
