@@ -96,6 +96,8 @@ pub struct LongReader<R> {
     /// Last date started per (household, appliance).
     last_dates: HashMap<(String, Option<String>), Date>,
     report: ImportReport,
+    /// First and last line of the last household-day finished.
+    last_lines: (u64, u64),
     replay: bool,
     done: bool,
 }
@@ -146,6 +148,7 @@ impl<R: BufRead> LongReader<R> {
             current: None,
             last_dates: HashMap::new(),
             report: ImportReport::default(),
+            last_lines: (0, 0),
             replay: headerless,
             done: false,
         })
@@ -164,6 +167,11 @@ impl<R: BufRead> LongReader<R> {
     /// The 1-based number of the last line read.
     pub fn line(&self) -> u64 {
         self.lines.line()
+    }
+
+    /// First and last line of the household-day last yielded (or dropped).
+    pub fn last_day_lines(&self) -> (u64, u64) {
+        self.last_lines
     }
 
     /// Whether the file has (`residents`, `appliance`) columns.
@@ -270,6 +278,10 @@ impl<R: BufRead> LongReader<R> {
     /// Turns a gathered household-day into a profile, or drops it.
     fn finish(&mut self, g: Group) -> Result<Option<DayProfile>> {
         self.report.days_read += 1;
+        self.last_lines = (
+            g.rows.first().map_or(0, |r| r.2),
+            g.rows.last().map_or(0, |r| r.2),
+        );
         let resolution = match self.resolution {
             Some(r) => r,
             None => {
