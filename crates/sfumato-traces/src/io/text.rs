@@ -82,9 +82,10 @@ impl<R: BufRead> Lines<R> {
         &self.path
     }
 
-    /// A [`TracesError::Malformed`] at the last line read.
+    /// A [`TracesError::Malformed`] at the last line read (line 1 for an
+    /// empty input).
     pub(crate) fn err(&self, reason: impl Into<String>) -> TracesError {
-        TracesError::malformed(&self.path, self.line, reason)
+        TracesError::malformed(&self.path, self.line.max(1), reason)
     }
 }
 
