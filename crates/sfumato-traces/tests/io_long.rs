@@ -296,9 +296,8 @@ fn errors_name_file_and_line() {
             "empty household",
         ),
         (
-            format!(
-                "household,timestamp,kwh,residents\na,2024-01-01T00:00,1,2\na,2024-01-01T01:00,1,3\n"
-            ),
+            "household,timestamp,kwh,residents\na,2024-01-01T00:00,1,2\na,2024-01-01T01:00,1,3\n"
+                .to_owned(),
             3,
             "residents",
         ),

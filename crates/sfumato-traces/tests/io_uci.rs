@@ -71,7 +71,7 @@ fn default_policy_scales_hours_and_drops_days() {
     for m in 0..1440 {
         let p = match m {
             300..310 => "?".to_owned(),
-            300..360 => "2.4".to_owned(),
+            310..360 => "2.4".to_owned(),
             _ => "1.2".to_owned(),
         };
         text.push_str(&row(1, m, &p));
@@ -199,9 +199,9 @@ fn errors_name_file_and_line() {
 fn headerless_input_and_padding() {
     let mut text = String::new();
     for m in 0..1440 {
-        let _ = write!(
+        let _ = writeln!(
             text,
-            "05/01/2007;{:02}:{:02}:00;0.600;0.1;240.0;5.0;0.0;0.0;1.0\n",
+            "05/01/2007;{:02}:{:02}:00;0.600;0.1;240.0;5.0;0.0;0.0;1.0",
             m / 60,
             m % 60
         );

@@ -272,10 +272,10 @@ fn errors_name_file_and_line() {
     }
 
     // Bad residents.
-    let text = format!("household,residents,00:00,12:00\na,0,1,2\n");
-    assert_eq!(read_err(&text).0, 2);
-    let text = format!("household,residents,00:00,12:00\na,2.5,1,2\n");
-    assert_eq!(read_err(&text).0, 2);
+    let text = "household,residents,00:00,12:00\na,0,1,2\n";
+    assert_eq!(read_err(text).0, 2);
+    let text = "household,residents,00:00,12:00\na,2.5,1,2\n";
+    assert_eq!(read_err(text).0, 2);
 
     // Quoting errors.
     let (line, _) = read_err(&format!("{h}\n\"a,2024-01-01,{}\n", ok.join(",")));
