@@ -281,6 +281,15 @@ fn errors_name_file_and_line() {
     let (line, _) = read_err(&format!("{h}\n\"a,2024-01-01,{}\n", ok.join(",")));
     assert_eq!(line, 2);
 
+    // Not UTF-8.
+    let bytes = b"household,00:00\na,1\nb,\xff\n";
+    match WideReader::new(&bytes[..], "bin.csv").and_then(|r| r.collect::<Result<Vec<_>, _>>()) {
+        Err(TracesError::Malformed {
+            line: 3, reason, ..
+        }) => assert!(reason.contains("UTF-8")),
+        other => panic!("{other:?}"),
+    }
+
     // Empty household id.
     assert_eq!(
         read_err(&format!("{h}\n{}\n", row("", "2024-01-01", &ok))).0,

@@ -27,7 +27,9 @@
 //! appliance into one [`DayProfile`]. The rows of a household-day must be
 //! **contiguous and in time order**, and the days of a household (per
 //! appliance) in date order: a repeated slot, a time going backwards or a
-//! household-day that starts again later are errors naming the line.
+//! household-day that starts again later are errors naming the line. (To
+//! check this the reader remembers the last date of each household and
+//! appliance: memory grows with the number of households, not of rows.)
 //!
 //! # Slot length
 //!
