@@ -27,19 +27,23 @@
 //! appliance into one [`DayProfile`]. The rows of a household-day must be
 //! **contiguous and in time order**, and the days of a household (per
 //! appliance) in date order: a repeated slot, a time going backwards or a
-//! household-day that starts again later are errors naming the line.
+//! household-day that starts again later are errors naming the line. (To
+//! check this the reader remembers the last date of each household and
+//! appliance: memory grows with the number of households, not of rows.)
 //!
 //! # Slot length
 //!
 //! Unless [`LongReadOptions::resolution`] fixes it, the slot length is
-//! inferred from the first household-day: the largest slot length that puts
-//! all its timestamps on a grid from 00:00 (the greatest common divisor of
-//! their minutes and 1440). Every later timestamp must be on that grid.
+//! inferred from the first household-day with at least two rows (and the
+//! one-row days before it, up to 1000 of them): the largest slot length that
+//! puts all their timestamps on a grid from 00:00 (the greatest common
+//! divisor of their minutes and 1440). A file of one-row days is daily. Every
+//! later timestamp must be on that grid.
 //!
 //! Slots without a row are missing and the [missing-values
 //! policy](crate::io#missing-values) applies per hour.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -96,6 +100,12 @@ pub struct LongReader<R> {
     /// Last date started per (household, appliance).
     last_dates: HashMap<(String, Option<String>), Date>,
     report: ImportReport,
+    /// Household-days ended before the slot length was known.
+    pending: Vec<Group>,
+    /// Profiles ready to yield, with their first and last lines.
+    ready: VecDeque<(DayProfile, (u64, u64))>,
+    /// First and last line of the household-day last yielded.
+    last_lines: (u64, u64),
     replay: bool,
     done: bool,
 }
@@ -146,6 +156,9 @@ impl<R: BufRead> LongReader<R> {
             current: None,
             last_dates: HashMap::new(),
             report: ImportReport::default(),
+            pending: Vec::new(),
+            ready: VecDeque::new(),
+            last_lines: (0, 0),
             replay: headerless,
             done: false,
         })
@@ -166,12 +179,41 @@ impl<R: BufRead> LongReader<R> {
         self.lines.line()
     }
 
+    /// First and last line of the household-day last yielded.
+    pub fn last_day_lines(&self) -> (u64, u64) {
+        self.last_lines
+    }
+
     /// Whether the file has (`residents`, `appliance`) columns.
     pub fn has_columns(&self) -> (bool, bool) {
         (
             self.columns.residents.is_some(),
             self.columns.appliance.is_some(),
         )
+    }
+
+    /// The error for a timestamp off the slot grid, if it is.
+    fn off_grid(&self, minute: u32, line: u64) -> Option<TracesError> {
+        let res = self.resolution?;
+        if minute.is_multiple_of(res.minutes()) {
+            return None;
+        }
+        Some(TracesError::malformed(
+            self.lines.path(),
+            line,
+            format!(
+                "time {:02}:{:02} is not on the grid of {}-minute slots{}",
+                minute / 60,
+                minute % 60,
+                res.minutes(),
+                if self.options.resolution.is_some() {
+                    ""
+                } else {
+                    " inferred from the first household-day with two rows or more \
+                     (set the resolution explicitly)"
+                }
+            ),
+        ))
     }
 
     /// Reads the current line; returns a group it ended, if any.
@@ -199,22 +241,8 @@ impl<R: BufRead> LongReader<R> {
             Some(r) => Some(parse_residents(r).map_err(|e| lines.err(e))?),
             None => None,
         };
-        if let Some(res) = self.resolution
-            && !minute.is_multiple_of(res.minutes())
-        {
-            return Err(lines.err(format!(
-                "timestamp `{ts}` is not on the grid of {}-minute slots{}",
-                res.minutes(),
-                if self.options.resolution.is_some() {
-                    ""
-                } else {
-                    " inferred from the first household-day (set the resolution explicitly)"
-                }
-            )));
-        }
-        self.report.rows_read += 1;
         let line = lines.line();
-        if let Some(g) = &mut self.current
+        if let Some(g) = &self.current
             && g.household == household
             && g.date == date
             && g.appliance.as_deref() == appliance
@@ -237,11 +265,19 @@ impl<R: BufRead> LongReader<R> {
                     "residents changes within household {household}'s day {date}"
                 )));
             }
-            g.rows.push((minute, kwh, line));
+            if let Some(e) = self.off_grid(minute, line) {
+                return Err(e);
+            }
+            self.report.rows_read += 1;
+            if let Some(g) = &mut self.current {
+                g.rows.push((minute, kwh, line));
+            }
             return Ok(None);
         }
         let key = (household.to_owned(), appliance.map(str::to_owned));
-        if let Some(&last) = self.last_dates.get(&key) {
+        if let Some(&last) = self.last_dates.get(&key)
+            && date <= last
+        {
             let of = match appliance {
                 Some(a) => format!("household {household} (appliance {a})"),
                 None => format!("household {household}"),
@@ -255,6 +291,10 @@ impl<R: BufRead> LongReader<R> {
                 format!("days of {of} are not in date order: {date} after {last}")
             }));
         }
+        if let Some(e) = self.off_grid(minute, line) {
+            return Err(e);
+        }
+        self.report.rows_read += 1;
         let (household, appliance) = key.clone();
         self.last_dates.insert(key, date);
         let new = Group {
@@ -267,40 +307,54 @@ impl<R: BufRead> LongReader<R> {
         Ok(self.current.replace(new))
     }
 
-    /// Turns a gathered household-day into a profile, or drops it.
-    fn finish(&mut self, g: Group) -> Result<Option<DayProfile>> {
-        self.report.days_read += 1;
-        let resolution = match self.resolution {
-            Some(r) => r,
-            None => {
-                let step = g
-                    .rows
-                    .iter()
-                    .fold(MINUTES_PER_DAY, |acc, &(m, _, _)| gcd(acc, m));
-                // `step` divides 1440 and is positive, so this cannot fail.
-                let r = Resolution::from_minutes(step).unwrap_or(Resolution::MINUTE);
-                self.resolution = Some(r);
-                // The next group's first row was read before the grid was known.
-                if let Some(next) = &self.current {
-                    for &(m, _, line) in &next.rows {
-                        if !m.is_multiple_of(step) {
-                            return Err(TracesError::malformed(
-                                self.lines.path(),
-                                line,
-                                format!(
-                                    "time {:02}:{:02} is not on the grid of {step}-minute slots \
-                                     inferred from the first household-day (set the resolution \
-                                     explicitly)",
-                                    m / 60,
-                                    m % 60
-                                ),
-                            ));
-                        }
-                    }
+    /// A household-day has ended: emit it, or keep it until the slot length
+    /// is known.
+    fn end_group(&mut self, g: Group) -> Result<()> {
+        if self.resolution.is_some() {
+            self.emit(g);
+            return Ok(());
+        }
+        let decide = g.rows.len() >= 2 || self.pending.len() >= MAX_PENDING;
+        self.pending.push(g);
+        if decide {
+            self.decide_resolution()?;
+        }
+        Ok(())
+    }
+
+    /// Infers the slot length from the pending household-days and emits them.
+    fn decide_resolution(&mut self) -> Result<()> {
+        let step = self
+            .pending
+            .iter()
+            .flat_map(|g| &g.rows)
+            .fold(MINUTES_PER_DAY, |acc, &(m, _, _)| gcd(acc, m));
+        // `step` divides 1440 and is positive, so this cannot fail.
+        self.resolution = Some(Resolution::from_minutes(step).unwrap_or(Resolution::MINUTE));
+        // The next group's first row was read before the grid was known.
+        if let Some(next) = &self.current {
+            for &(m, _, line) in &next.rows {
+                if let Some(e) = self.off_grid(m, line) {
+                    return Err(e);
                 }
-                r
             }
+        }
+        for g in std::mem::take(&mut self.pending) {
+            self.emit(g);
+        }
+        Ok(())
+    }
+
+    /// Turns a gathered household-day into a profile, or drops it.
+    fn emit(&mut self, g: Group) {
+        self.report.days_read += 1;
+        let Some(resolution) = self.resolution else {
+            return;
         };
+        let lines = (
+            g.rows.first().map_or(0, |r| r.2),
+            g.rows.last().map_or(0, |r| r.2),
+        );
         let mut slots = vec![None; resolution.slots_per_day()];
         for &(m, v, _) in &g.rows {
             if let Some(s) = slots.get_mut((m / resolution.minutes()) as usize) {
@@ -309,18 +363,47 @@ impl<R: BufRead> LongReader<R> {
         }
         let Some(values) = complete_day(&slots, resolution, self.options.missing, &mut self.report)
         else {
-            return Ok(None);
+            return;
         };
-        Ok(Some(DayProfile {
+        let p = DayProfile {
             household: g.household,
             date: Some(g.date),
             residents: g.residents,
             appliance: g.appliance,
             resolution,
             values,
-        }))
+        };
+        self.ready.push_back((p, lines));
+    }
+
+    /// Reads one line, or handles the end of the input.
+    fn step(&mut self) -> Result<()> {
+        let more = if self.replay {
+            self.replay = false;
+            true
+        } else {
+            self.lines.advance_nonblank()?
+        };
+        if more {
+            if let Some(g) = self.row()? {
+                self.end_group(g)?;
+            }
+        } else {
+            self.done = true;
+            if let Some(g) = self.current.take() {
+                self.end_group(g)?;
+            }
+            if self.resolution.is_none() && !self.pending.is_empty() {
+                self.decide_resolution()?;
+            }
+        }
+        Ok(())
     }
 }
+
+/// Household-days of one row each kept, at most, while waiting for one
+/// with two rows to infer the slot length from.
+const MAX_PENDING: usize = 1000;
 
 fn gcd(mut a: u32, mut b: u32) -> u32 {
     while b != 0 {
@@ -333,34 +416,20 @@ impl<R: BufRead> Iterator for LongReader<R> {
     type Item = Result<DayProfile>;
 
     fn next(&mut self) -> Option<Result<DayProfile>> {
-        while !self.done {
-            let more = if self.replay {
-                self.replay = false;
-                Ok(true)
-            } else {
-                self.lines.advance_nonblank()
-            };
-            let ended = match more {
-                Ok(true) => self.row(),
-                Ok(false) => {
-                    self.done = true;
-                    Ok(self.current.take())
-                }
-                Err(e) => Err(e),
-            };
-            match ended.and_then(|g| match g {
-                Some(g) => self.finish(g),
-                None => Ok(None),
-            }) {
-                Ok(Some(p)) => return Some(Ok(p)),
-                Ok(None) => {}
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
+        loop {
+            if let Some((p, lines)) = self.ready.pop_front() {
+                self.last_lines = lines;
+                return Some(Ok(p));
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(e) = self.step() {
+                self.done = true;
+                self.ready.clear();
+                return Some(Err(e));
             }
         }
-        None
     }
 }
 

@@ -82,23 +82,28 @@ impl<R: BufRead> Lines<R> {
         &self.path
     }
 
-    /// A [`TracesError::Malformed`] at the last line read.
+    /// A [`TracesError::Malformed`] at the last line read (line 1 for an
+    /// empty input).
     pub(crate) fn err(&self, reason: impl Into<String>) -> TracesError {
-        TracesError::malformed(&self.path, self.line, reason)
+        TracesError::malformed(&self.path, self.line.max(1), reason)
     }
 }
 
-/// Splits one CSV line on commas. Unquoted fields are trimmed of spaces;
+/// Splits one CSV line on commas. Unquoted fields are trimmed of ASCII
+/// white space;
 /// a field in double quotes keeps its content verbatim with `""` read as
 /// `"` (a quoted field cannot span lines).
 pub(crate) fn split_csv(line: &str) -> core::result::Result<Vec<Cow<'_, str>>, String> {
     if !line.contains('"') {
-        return Ok(line.split(',').map(|f| Cow::Borrowed(f.trim())).collect());
+        return Ok(line
+            .split(',')
+            .map(|f| Cow::Borrowed(f.trim_ascii()))
+            .collect());
     }
     let mut out = Vec::new();
     let mut rest = line;
     loop {
-        let trimmed = rest.trim_start();
+        let trimmed = rest.trim_ascii_start();
         if let Some(body) = trimmed.strip_prefix('"') {
             let mut value = String::new();
             let mut chars = body.char_indices();
@@ -119,7 +124,7 @@ pub(crate) fn split_csv(line: &str) -> core::result::Result<Vec<Cow<'_, str>>, S
                 }
             }
             out.push(Cow::Owned(value));
-            let after = after.trim_start();
+            let after = after.trim_ascii_start();
             if after.is_empty() {
                 return Ok(out);
             }
@@ -134,14 +139,14 @@ pub(crate) fn split_csv(line: &str) -> core::result::Result<Vec<Cow<'_, str>>, S
                     if field.contains('"') {
                         return Err("a quote inside an unquoted field".into());
                     }
-                    out.push(Cow::Borrowed(field.trim()));
+                    out.push(Cow::Borrowed(field.trim_ascii()));
                     rest = &rest[i + 1..];
                 }
                 None => {
                     if rest.contains('"') {
                         return Err("a quote inside an unquoted field".into());
                     }
-                    out.push(Cow::Borrowed(rest.trim()));
+                    out.push(Cow::Borrowed(rest.trim_ascii()));
                     return Ok(out);
                 }
             }
@@ -278,7 +283,13 @@ impl NumberFormat {
             let _ = write!(out, "{}", if v == 0.0 { 0.0 } else { v });
             return;
         };
-        let x = (v * self.scale).round();
+        // Round half away from zero; a cast is much faster than `round`.
+        let x = v * self.scale;
+        let x = if x.abs() < 1e15 {
+            (x + 0.5f64.copysign(x)) as i64 as f64
+        } else {
+            x
+        };
         if x.abs() >= 1e15 || x.is_nan() {
             // Too large for the integer path: let `fmt` round it.
             let start = out.len();
@@ -290,11 +301,11 @@ impl NumberFormat {
             out.push(b'0');
             return;
         }
-        if x < 0.0 {
-            out.push(b'-');
-        }
+        // Build the text right to left on the stack, then copy it once.
+        let mut buf = [0u8; 40];
+        let mut i = buf.len();
         let n = x.abs() as u64;
-        push_u64(out, n / self.scale_int);
+        let mut int = n / self.scale_int;
         let mut frac = n % self.scale_int;
         if frac != 0 {
             let mut digits = usize::from(d);
@@ -302,16 +313,27 @@ impl NumberFormat {
                 frac /= 10;
                 digits -= 1;
             }
-            out.push(b'.');
-            let mut buf = [b'0'; 20];
-            let mut i = buf.len();
             for _ in 0..digits {
                 i -= 1;
                 buf[i] = b'0' + (frac % 10) as u8;
                 frac /= 10;
             }
-            out.extend_from_slice(&buf[i..]);
+            i -= 1;
+            buf[i] = b'.';
         }
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (int % 10) as u8;
+            int /= 10;
+            if int == 0 {
+                break;
+            }
+        }
+        if x < 0.0 {
+            i -= 1;
+            buf[i] = b'-';
+        }
+        out.extend_from_slice(&buf[i..]);
     }
 }
 
