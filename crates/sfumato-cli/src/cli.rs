@@ -81,9 +81,11 @@ pub(crate) enum TraceFormatArg {
 
 /// Arguments of `sfumato traces generate`.
 #[derive(Debug, Args)]
-#[command(after_help = "Values are kWh per slot. Household #k is the same for a seed whatever \
+#[command(
+    after_help = "Values are kWh per slot. Household #k is the same for a seed whatever \
 the number of households, days or threads.\nExample (DREAM §7: 3,000 households at 10 minutes):\n  \
-sfumato traces generate --households 3000 --days 1 --resolution 10m --seed 1 --out traces.csv")]
+sfumato traces generate --households 3000 --days 1 --resolution 10m --seed 1 --out traces.csv"
+)]
 pub(crate) struct GenerateArgs {
     /// Number of households
     #[arg(long, value_name = "H", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
@@ -167,10 +169,12 @@ pub(crate) enum ImportFormatArg {
 
 /// Arguments of `sfumato traces import`.
 #[derive(Debug, Args)]
-#[command(after_help = "Writes one row per household-day with 24 hourly kWh values (Chiaroscuro §6). \
+#[command(
+    after_help = "Writes one row per household-day with 24 hourly kWh values (Chiaroscuro §6). \
 An hour counts if at least --min-present of its samples are present (scaled up from them); \
 a day with a missing hour is dropped and counted.\nExample (Chiaroscuro's CER range):\n  \
-sfumato traces import --format cer File1.txt --out daily.csv --clip 0:80")]
+sfumato traces import --format cer File1.txt --out daily.csv --clip 0:80"
+)]
 pub(crate) struct ImportArgs {
     /// Input format
     #[arg(long, value_enum)]

@@ -12,7 +12,9 @@ impl Progress {
     /// A bar for `total` units of work, labelled `what`.
     pub(crate) fn new(what: &str, total: u64) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta} left)") {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta} left)",
+        ) {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(what.to_string());

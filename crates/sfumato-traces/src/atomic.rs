@@ -24,15 +24,19 @@ impl AtomicFile {
     /// Starts writing what will become `target`.
     pub fn create(target: impl AsRef<Path>) -> Result<AtomicFile> {
         let target = target.as_ref().to_path_buf();
-        let name = target
-            .file_name()
-            .ok_or_else(|| TracesError::invalid("out", format!("`{}` is not a file path", target.display())))?;
+        let name = target.file_name().ok_or_else(|| {
+            TracesError::invalid("out", format!("`{}` is not a file path", target.display()))
+        })?;
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
         temp_name.push(format!(".{}.partial", std::process::id()));
         let temp = target.with_file_name(temp_name);
         let file = File::create(&temp).map_err(|e| TracesError::io(&target, e))?;
-        Ok(AtomicFile { target, temp, file: Some(file) })
+        Ok(AtomicFile {
+            target,
+            temp,
+            file: Some(file),
+        })
     }
 
     /// The path the file will have.
@@ -43,7 +47,8 @@ impl AtomicFile {
     /// Flushes to disk and renames the file to its target.
     pub fn commit(mut self) -> Result<()> {
         if let Some(file) = self.file.take() {
-            file.sync_all().map_err(|e| TracesError::io(&self.target, e))?;
+            file.sync_all()
+                .map_err(|e| TracesError::io(&self.target, e))?;
         }
         std::fs::rename(&self.temp, &self.target).map_err(|e| TracesError::io(&self.target, e))
     }
@@ -93,7 +98,11 @@ mod tests {
         f.write_all(b"new").unwrap();
         f.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "temporary file left behind");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "temporary file left behind"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -44,7 +44,9 @@ pub(crate) fn run(args: &GenerateArgs, out: &mut Output) -> Result<(), CliError>
     let resolution: Resolution = args.resolution.parse()?;
     let start: Date = args.start_date.parse()?;
     if args.out == "-" && out.is_json() {
-        return Err(CliError::usage("--json prints a summary on stdout: give --out a file, not `-`"));
+        return Err(CliError::usage(
+            "--json prints a summary on stdout: give --out a file, not `-`",
+        ));
     }
     let model = match &args.model {
         Some(path) => Model::from_path(path)?,
@@ -64,7 +66,9 @@ pub(crate) fn run(args: &GenerateArgs, out: &mut Output) -> Result<(), CliError>
         start,
         days: args.days,
     };
-    let decimals = args.decimals.unwrap_or(if resolution.minutes() < 10 { 6 } else { 4 });
+    let decimals = args
+        .decimals
+        .unwrap_or(if resolution.minutes() < 10 { 6 } else { 4 });
     let started = Instant::now();
     let written = if args.out == "-" {
         write(args, &generator, &plan, decimals, out.writer(), "<stdout>")?
@@ -126,7 +130,10 @@ fn write<W: Write>(
     sink: W,
     path: &str,
 ) -> Result<Written, CliError> {
-    let mut counting = Counting { inner: sink, bytes: 0 };
+    let mut counting = Counting {
+        inner: sink,
+        bytes: 0,
+    };
     let progress = Progress::new("generating", plan.households);
     let rows = match args.format {
         TraceFormatArg::Wide => {
@@ -136,10 +143,15 @@ fn write<W: Write>(
                 residents: Some(true),
                 appliance: Some(args.per_appliance),
             };
-            let mut w = WideWriter::new(&mut counting, generator.options().resolution, options)?.with_path(path);
-            generate_population(generator, plan, args.threads, |rows| rows.iter().try_for_each(|r| w.write(r)), |n| {
-                progress.set(n)
-            })?;
+            let mut w = WideWriter::new(&mut counting, generator.options().resolution, options)?
+                .with_path(path);
+            generate_population(
+                generator,
+                plan,
+                args.threads,
+                |rows| rows.iter().try_for_each(|r| w.write(r)),
+                |n| progress.set(n),
+            )?;
             let rows = w.rows();
             w.finish()?;
             rows
@@ -151,9 +163,13 @@ fn write<W: Write>(
                 residents: Some(true),
             };
             let mut w = LongWriter::new(&mut counting, options)?.with_path(path);
-            generate_population(generator, plan, args.threads, |rows| rows.iter().try_for_each(|r| w.write(r)), |n| {
-                progress.set(n)
-            })?;
+            generate_population(
+                generator,
+                plan,
+                args.threads,
+                |rows| rows.iter().try_for_each(|r| w.write(r)),
+                |n| progress.set(n),
+            )?;
             let rows = w.rows();
             w.finish()?;
             rows
@@ -161,5 +177,8 @@ fn write<W: Write>(
     };
     progress.finish();
     counting.flush()?;
-    Ok(Written { rows, bytes: counting.bytes })
+    Ok(Written {
+        rows,
+        bytes: counting.bytes,
+    })
 }

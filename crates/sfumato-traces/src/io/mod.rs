@@ -113,7 +113,7 @@ impl MissingPolicy {
     pub fn new(min_fraction: f64) -> Result<Self> {
         if !(min_fraction > 0.0 && min_fraction <= 1.0) {
             return Err(TracesError::invalid(
-                "min-fraction",
+                "min-present",
                 format!("{min_fraction} is not in (0, 1]"),
             ));
         }
@@ -143,7 +143,7 @@ impl FromStr for MissingPolicy {
         };
         let v: f64 = num.trim().parse().map_err(|_| {
             TracesError::invalid(
-                "min-fraction",
+                "min-present",
                 format!("`{s}` is not a fraction or percentage"),
             )
         })?;
@@ -453,8 +453,9 @@ fn import_impl<R: BufRead, W: Write>(
     Ok(report)
 }
 
-/// [`import_to`] from the file `input` to the file `output` (created or
-/// truncated; removed again if the import fails).
+/// [`import_to`] from the file `input` to the file `output`. The output
+/// appears only when the import succeeds ([`crate::atomic::AtomicFile`]):
+/// a failed import leaves an existing `output` untouched.
 pub fn import_file(
     format: Format,
     input: &Path,
@@ -462,12 +463,17 @@ pub fn import_file(
     options: &ImportOptions,
 ) -> Result<ImportReport> {
     let file = File::open(input).map_err(|e| TracesError::io(input, e))?;
-    let out = File::create(output).map_err(|e| TracesError::io(output, e))?;
-    let result = import_impl(format, BufReader::new(file), input, out, output, options);
-    if result.is_err() {
-        let _ = std::fs::remove_file(output);
-    }
-    result
+    let mut out = crate::atomic::AtomicFile::create(output)?;
+    let report = import_impl(
+        format,
+        BufReader::new(file),
+        input,
+        &mut out,
+        output,
+        options,
+    )?;
+    out.commit()?;
+    Ok(report)
 }
 
 /// Imports the file `input` into hourly daily profiles held in memory.

@@ -178,8 +178,18 @@ impl Model {
 
     /// A model from TOML text, validated.
     pub fn from_toml_str(text: &str) -> Result<Model> {
-        let file: ModelFile = toml::from_str(text)
-            .map_err(|e| TracesError::Model(e.to_string().trim().replace('\n', " ")))?;
+        let file: ModelFile = toml::from_str(text).map_err(|e| {
+            // One line: where, then what (toml's own rendering spans lines).
+            let line = e
+                .span()
+                .and_then(|s| text.get(..s.start))
+                .map(|t| t.matches('\n').count() + 1);
+            let what = e.message().trim().replace('\n', " ");
+            TracesError::Model(match line {
+                Some(l) => format!("line {l}: {what}"),
+                None => what,
+            })
+        })?;
         Model::from_file(file)
     }
 
