@@ -8,7 +8,7 @@ use sfumato_traces::atomic::AtomicFile;
 use sfumato_traces::generator::{Generator, GeneratorOptions, PopulationPlan, generate_population};
 use sfumato_traces::io::{LongWriteOptions, LongWriter, WideWriteOptions, WideWriter};
 use sfumato_traces::model::Model;
-use sfumato_traces::{Date, Resolution};
+use sfumato_traces::{Date, DayProfile, Resolution, TracesError};
 
 use crate::cli::{GenerateArgs, TraceFormatArg};
 use crate::error::CliError;
@@ -122,6 +122,37 @@ pub(crate) fn run(args: &GenerateArgs, out: &mut Output) -> Result<(), CliError>
     Ok(())
 }
 
+/// The trace writers, as one type.
+trait TraceWriter {
+    fn write_profile(&mut self, p: &DayProfile) -> Result<(), TracesError>;
+    /// Flushes and returns the rows written.
+    fn finish_writing(self: Box<Self>) -> Result<u64, TracesError>;
+}
+
+impl<W: Write> TraceWriter for WideWriter<W> {
+    fn write_profile(&mut self, p: &DayProfile) -> Result<(), TracesError> {
+        self.write(p)
+    }
+
+    fn finish_writing(self: Box<Self>) -> Result<u64, TracesError> {
+        let rows = self.rows();
+        self.finish()?;
+        Ok(rows)
+    }
+}
+
+impl<W: Write> TraceWriter for LongWriter<W> {
+    fn write_profile(&mut self, p: &DayProfile) -> Result<(), TracesError> {
+        self.write(p)
+    }
+
+    fn finish_writing(self: Box<Self>) -> Result<u64, TracesError> {
+        let rows = self.rows();
+        self.finish()?;
+        Ok(rows)
+    }
+}
+
 fn write<W: Write>(
     args: &GenerateArgs,
     generator: &Generator,
@@ -135,7 +166,7 @@ fn write<W: Write>(
         bytes: 0,
     };
     let progress = Progress::new("generating", plan.households);
-    let rows = match args.format {
+    let mut writer: Box<dyn TraceWriter + '_> = match args.format {
         TraceFormatArg::Wide => {
             let options = WideWriteOptions {
                 decimals: Some(decimals),
@@ -143,18 +174,8 @@ fn write<W: Write>(
                 residents: Some(true),
                 appliance: Some(args.per_appliance),
             };
-            let mut w = WideWriter::new(&mut counting, generator.options().resolution, options)?
-                .with_path(path);
-            generate_population(
-                generator,
-                plan,
-                args.threads,
-                |rows| rows.iter().try_for_each(|r| w.write(r)),
-                |n| progress.set(n),
-            )?;
-            let rows = w.rows();
-            w.finish()?;
-            rows
+            let resolution = generator.options().resolution;
+            Box::new(WideWriter::new(&mut counting, resolution, options)?.with_path(path))
         }
         TraceFormatArg::Long => {
             let options = LongWriteOptions {
@@ -162,19 +183,17 @@ fn write<W: Write>(
                 appliance: Some(args.per_appliance),
                 residents: Some(true),
             };
-            let mut w = LongWriter::new(&mut counting, options)?.with_path(path);
-            generate_population(
-                generator,
-                plan,
-                args.threads,
-                |rows| rows.iter().try_for_each(|r| w.write(r)),
-                |n| progress.set(n),
-            )?;
-            let rows = w.rows();
-            w.finish()?;
-            rows
+            Box::new(LongWriter::new(&mut counting, options)?.with_path(path))
         }
     };
+    generate_population(
+        generator,
+        plan,
+        args.threads,
+        |rows| rows.iter().try_for_each(|r| writer.write_profile(r)),
+        |n| progress.set(n),
+    )?;
+    let rows = writer.finish_writing()?;
     progress.finish();
     counting.flush()?;
     Ok(Written {
