@@ -31,7 +31,12 @@ impl AtomicFile {
         temp_name.push(name);
         temp_name.push(format!(".{}.partial", std::process::id()));
         let temp = target.with_file_name(temp_name);
-        let file = File::create(&temp).map_err(|e| TracesError::io(&target, e))?;
+        // `create_new`: never follow or truncate something already there.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| TracesError::io(&target, e))?;
         Ok(AtomicFile {
             target,
             temp,
@@ -44,13 +49,18 @@ impl AtomicFile {
         &self.target
     }
 
-    /// Flushes to disk and renames the file to its target.
+    /// Flushes to disk and renames the file to its target. On failure the
+    /// temporary file is removed (when the value drops) and the target is
+    /// left as it was.
     pub fn commit(mut self) -> Result<()> {
-        if let Some(file) = self.file.take() {
+        if let Some(file) = &self.file {
             file.sync_all()
                 .map_err(|e| TracesError::io(&self.target, e))?;
         }
-        std::fs::rename(&self.temp, &self.target).map_err(|e| TracesError::io(&self.target, e))
+        std::fs::rename(&self.temp, &self.target).map_err(|e| TracesError::io(&self.target, e))?;
+        // Renamed: nothing left for `Drop` to remove.
+        self.file = None;
+        Ok(())
     }
 }
 

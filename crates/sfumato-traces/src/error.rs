@@ -38,6 +38,19 @@ pub enum TracesError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A household-day assembled from several lines of a file is malformed
+    /// (formats such as CER gather a day from lines anywhere in the file).
+    #[error("{}: household {household}, {date}: {reason}", path.display())]
+    MalformedDay {
+        /// The file.
+        path: PathBuf,
+        /// The household's id.
+        household: String,
+        /// The day.
+        date: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The model's parameter file is inconsistent.
     #[error("model parameters: {0}")]
     Model(String),

@@ -46,6 +46,7 @@ use serde::Serialize;
 
 use crate::calendar::Date;
 use crate::error::{Result, TracesError};
+use crate::io::text::{MAX_LINE_BYTES, parse_timestamp, split_csv};
 use crate::io::{LongReadOptions, LongReader, WideReader};
 use crate::record::DayProfile;
 use crate::resolution::Resolution;
@@ -111,9 +112,14 @@ impl PopulationStats {
                 p.resolution
             )));
         }
-        if p.values.iter().any(|v| !v.is_finite()) {
+        // Finite and below 10¹² kWh a slot (more than any grid delivers), so
+        // that sums over any number of households stay finite.
+        if p.values
+            .iter()
+            .any(|v| !v.is_finite() || v.abs() > MAX_ABS_KWH)
+        {
             return Err(bad(format!(
-                "household {} has a value that is not a finite number",
+                "household {} has a value that is not a number between ±10¹² kWh",
                 p.household
             )));
         }
@@ -541,6 +547,9 @@ impl fmt::Display for StatsReport {
     }
 }
 
+/// Largest magnitude of one slot's value that statistics accept, kWh.
+const MAX_ABS_KWH: f64 = 1e12;
+
 /// Statistics of a wide or long CSV file, told apart by the header (a
 /// `timestamp` column, or a timestamp as second field of a headerless
 /// file, means long).
@@ -557,23 +566,29 @@ pub fn stats_of_reader<R: BufRead>(mut input: R, path: impl Into<PathBuf>) -> Re
     let mut head = Vec::new();
     let first = loop {
         let start = head.len();
-        let n = input
+        let n = (&mut input)
+            .take(MAX_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut head)
             .map_err(|e| TracesError::io(&path, e))?;
+        if head.len() - start > MAX_LINE_BYTES {
+            return Err(TracesError::malformed(&path, 1, "line longer than 1 MiB"));
+        }
         let line = String::from_utf8_lossy(head.get(start..).unwrap_or(&[])).into_owned();
-        if n == 0 || !line.trim().is_empty() {
+        if n == 0 || !line.trim_start_matches('\u{feff}').trim().is_empty() {
             break line;
         }
     };
     let is_long = {
-        let fields: Vec<&str> = first.trim().split(',').map(str::trim).collect();
-        fields.iter().any(|f| f.eq_ignore_ascii_case("timestamp"))
-            || fields.get(1).is_some_and(|f| {
-                let f = f.trim_matches('"');
-                f.len() >= 16
-                    && f.get(10..11).is_some_and(|c| c == "T" || c == " ")
-                    && f.get(..10).is_some_and(|d| d.parse::<Date>().is_ok())
-            })
+        // Split as the readers do (quotes, a byte-order mark); a line that
+        // does not split is left for the wide reader to report.
+        let first = first.trim_start_matches('\u{feff}').trim();
+        let fields = split_csv(first).unwrap_or_default();
+        fields
+            .iter()
+            .any(|f| f.trim().eq_ignore_ascii_case("timestamp"))
+            || fields
+                .get(1)
+                .is_some_and(|f| parse_timestamp(f.trim()).is_ok())
     };
     let input = Cursor::new(head).chain(input);
     let mut stats = PopulationStats::new();

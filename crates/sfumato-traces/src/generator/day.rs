@@ -1,5 +1,5 @@
 //! One household-day: occupancy, then every owned appliance and the
-//! lighting, written into a [`DaySink`].
+//! lighting, written into a day sink (energy per slot).
 //!
 //! Activity-driven appliances start as a non-homogeneous Bernoulli process
 //! in continuous time: within each 10-minute step the start hazard per

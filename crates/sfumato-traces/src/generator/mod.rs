@@ -1,7 +1,7 @@
 //! The bottom-up household load generator.
 //!
 //! In the spirit of Richardson et al. 2010, the model DREAM extended
-//! (DREAM §7.1: "an extended version of the simulator developed in [19]",
+//! (DREAM §7.1: "an extended version of the simulator developed in \[19\]",
 //! 33 appliances, 1–5 residents):
 //!
 //! 1. a household is drawn — residents (1–5, worker / at home / child),

@@ -113,13 +113,23 @@ pub fn to_hourly(p: &DayProfile) -> Result<DayProfile> {
         ));
     }
     let per_hour = (60 / m) as usize;
+    let values: Vec<f64> = p.values.chunks(per_hour).map(|c| c.iter().sum()).collect();
+    if let Some(hour) = values.iter().position(|v| !v.is_finite()) {
+        return Err(TracesError::invalid(
+            "profile",
+            format!(
+                "household {}: the values of hour {hour:02}:00 do not add up to a finite number",
+                p.household
+            ),
+        ));
+    }
     Ok(DayProfile {
         household: p.household.clone(),
         date: p.date,
         residents: p.residents,
         appliance: p.appliance.clone(),
         resolution: Resolution::HOUR,
-        values: p.values.chunks(per_hour).map(|c| c.iter().sum()).collect(),
+        values,
     })
 }
 

@@ -35,10 +35,12 @@
 //!
 //! Unless [`LongReadOptions::resolution`] fixes it, the slot length is
 //! inferred from the first household-day with at least two rows (and the
-//! one-row days before it, up to 1000 of them): the largest slot length that
-//! puts all their timestamps on a grid from 00:00 (the greatest common
-//! divisor of their minutes and 1440). A file of one-row days is daily. Every
-//! later timestamp must be on that grid.
+//! one-row days before it, about a thousand at most): the largest slot
+//! length that puts all their timestamps on a grid from 00:00 (the greatest
+//! common divisor of their minutes and 1440). A file of one-row days at
+//! 00:00 is read as daily, and one-row days at 12:00 as 12-hour slots, with
+//! the afternoon missing; neither can be summed to the hourly profiles that
+//! `import` and `stats` need. Every later timestamp must be on that grid.
 //!
 //! Slots without a row are missing and the [missing-values
 //! policy](crate::io#missing-values) applies per hour.

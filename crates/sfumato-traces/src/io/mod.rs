@@ -3,12 +3,16 @@
 //! Every reader streams: it takes any [`BufRead`] plus a path used only to
 //! name the file in errors (each format also has an `open_*` function that
 //! opens a path), keeps at most one household-day in memory — except the
-//! CER reader, whose unsorted format forces it to gather the whole file —
-//! and yields [`DayProfile`]s. Every writer takes any [`Write`] and buffers
+//! CER reader, whose unsorted format forces it to gather the whole file, and
+//! the long reader, which holds up to about a thousand one-row days while it
+//! infers the slot length — and yields [`DayProfile`]s. Lines longer than
+//! 1 MiB are refused. Every writer takes any [`Write`] and buffers
 //! it. Malformed input (a ragged row, a non-number, a bad date or time, an
 //! unknown header column, a duplicate slot, rows out of order) is a
 //! [`TracesError::Malformed`] naming the file and its 1-based line; no input
-//! makes a reader panic. Blank lines are skipped; a UTF-8 byte-order mark
+//! makes a reader panic. A day refused after it was read (its values sum
+//! to more than a finite number, an id holds a control character) is
+//! reported at the line just read, or for CER by household and day. Blank lines are skipped; a UTF-8 byte-order mark
 //! and `\r\n` line ends are accepted.
 //!
 //! # Formats
@@ -65,8 +69,9 @@
 //!   sample is given the mean of the hour's present samples, so the hour's
 //!   energy is their mean × its duration ([`ImportReport::hours_scaled`]);
 //! * a day with any incomplete hour is **dropped** and counted
-//!   ([`ImportReport::days_dropped_incomplete`]). A day with no sample at
-//!   all is not seen, so not counted.
+//!   ([`ImportReport::days_dropped_incomplete`]). A CER or long-CSV day
+//!   with no row at all is not seen, so not counted; a UCI day whose rows
+//!   are all `?` is seen, and dropped.
 
 use core::fmt;
 use core::str::FromStr;
@@ -83,7 +88,7 @@ use crate::resolution::Resolution;
 pub mod cer;
 pub mod daily;
 pub mod long;
-mod text;
+pub(crate) mod text;
 pub mod uci;
 pub mod wide;
 
@@ -350,6 +355,27 @@ impl<R: BufRead> Source<R> {
         }
     }
 
+    /// Turns a refusal of profile `p` into an error that names where `p`
+    /// came from: the line just read, or (CER) the household and day.
+    fn locate(&self, e: TracesError, p: &DayProfile, path: &Path) -> TracesError {
+        let reason = match e {
+            TracesError::InvalidParameter { reason, .. } => reason,
+            other => return other,
+        };
+        match self {
+            Source::Uci(r) => TracesError::malformed(path, r.line(), reason),
+            Source::Long(r) => TracesError::malformed(path, r.line(), reason),
+            Source::Cer(_) => TracesError::MalformedDay {
+                path: path.to_path_buf(),
+                household: p.household.clone(),
+                date: p
+                    .date
+                    .map_or_else(|| "unknown date".to_string(), |d| d.to_string()),
+                reason,
+            },
+        }
+    }
+
     /// Whether the output needs `residents` and `appliance` columns.
     fn columns(&self) -> (bool, bool) {
         match self {
@@ -373,8 +399,24 @@ fn run<R: BufRead>(
     let columns = source.columns();
     let mut daily = DailyProfiles::new(options.clip);
     while let Some(p) = source.next_profile() {
-        let h = daily.apply(&p?)?;
-        sink(h, columns)?;
+        let p = p?;
+        // A profile the transform or the writer refuses (a sum that
+        // overflows, a control character in an id) is bad input: say where.
+        let h = daily
+            .apply(&p)
+            .map_err(|e| source.locate(e, &p, input_path))?;
+        let (household, date) = (h.household.clone(), h.date);
+        sink(h, columns).map_err(|e| {
+            source.locate(
+                e,
+                &DayProfile {
+                    household,
+                    date,
+                    ..p
+                },
+                input_path,
+            )
+        })?;
     }
     let mut report = source.report();
     report.days_written = daily.days();

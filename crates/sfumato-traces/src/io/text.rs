@@ -2,11 +2,15 @@
 //! shared by the readers and writers.
 
 use std::borrow::Cow;
-use std::io::{BufRead, ErrorKind};
+use std::io::{BufRead, ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 use crate::calendar::Date;
 use crate::error::{Result, TracesError};
+
+/// Longest line any reader accepts (a wide row of 1,440 one-minute values
+/// with long ids is under 30 KB).
+pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Reads a text file line by line, keeping the 1-based number of the last
 /// line read so that every error can name it.
@@ -35,10 +39,19 @@ impl<R: BufRead> Lines<R> {
     pub(crate) fn advance(&mut self) -> Result<bool> {
         self.text.clear();
         self.start = 0;
-        match self.inner.read_line(&mut self.text) {
+        // At most one byte past the limit is read, so a huge line costs
+        // bounded memory before it is refused.
+        match (&mut self.inner)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_line(&mut self.text)
+        {
             Ok(0) => Ok(false),
             Ok(_) => {
                 self.line += 1;
+                if self.text.len() > MAX_LINE_BYTES {
+                    self.text.clear();
+                    return Err(self.err(format!("line longer than {} MiB", MAX_LINE_BYTES >> 20)));
+                }
                 if self.text.ends_with('\n') {
                     self.text.pop();
                     if self.text.ends_with('\r') {
