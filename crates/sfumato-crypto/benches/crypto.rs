@@ -1,0 +1,3 @@
+//! Benchmarks (criterion).
+#![allow(missing_docs)]
+fn main() {}

@@ -1,0 +1,12 @@
+//! Cryptography for sfumato: threshold Damgård–Jurik encryption (Chiaroscuro
+//! §3.3.1, Alg. 1–3) and the symmetric building blocks of DREAM (§4.2, §5)
+//! and Tremel (§4.2, §6.6).
+//!
+//! The project writes protocols, not primitives: big integers are GMP
+//! through `rug`; symmetric primitives come from RustCrypto and dalek.
+//! Every randomized function takes a caller-supplied CSPRNG; secrets zeroize
+//! on drop and never print through `Debug`.
+
+pub mod error;
+
+pub use error::{CryptoError, Result};
