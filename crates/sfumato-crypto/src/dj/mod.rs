@@ -1,0 +1,18 @@
+//! Damgård–Jurik encryption (generalised Paillier) and its threshold
+//! variant: Chiaroscuro §3.3.1 and Alg. 1–3 sum participants' data under it.
+//!
+//! * [`keys`] — keys `(n, s)` with `g = n + 1`, generated from safe primes;
+//! * [`cipher`] — encryption, homomorphic addition, negation,
+//!   multiplication by a constant, re-randomisation, CRT decryption;
+//! * [`threshold`] — the dealer's sharing of the secret among a committee,
+//!   partial decryptions with proofs of correctness, combination.
+
+pub mod cipher;
+pub mod keys;
+pub(crate) mod math;
+pub mod primes;
+pub mod threshold;
+
+pub use cipher::Ciphertext;
+pub use keys::{PrivateKey, PublicKey};
+pub use math::decimal;

@@ -1,0 +1,1 @@
+//! Threshold decryption (DJ 2001 §4). Placeholder module filled below.
