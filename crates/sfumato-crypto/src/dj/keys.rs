@@ -280,7 +280,7 @@ impl PrivateKey {
         threads: usize,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<PrivateKey> {
-        if !(MIN_MODULUS_BITS..=MAX_MODULUS_BITS).contains(&bits) || bits % 2 != 0 {
+        if !(MIN_MODULUS_BITS..=MAX_MODULUS_BITS).contains(&bits) || !bits.is_multiple_of(2) {
             return Err(CryptoError::invalid(
                 "bits",
                 format!(

@@ -79,11 +79,11 @@ pub(crate) fn one_plus_n_pow(m: &Integer, powers: &[Integer], s: u32) -> Integer
     let modulus = &powers[s as usize + 1];
     let mut acc = Integer::from(1);
     let mut binom = Integer::from(1);
-    for k in 1..=s as usize {
+    for (k, n_k) in powers.iter().enumerate().take(s as usize + 1).skip(1) {
         // C(m, k) = C(m, k−1) · (m − k + 1) / k, exact over ℤ.
         binom *= Integer::from(m - (k as u32 - 1));
         binom /= k as u32;
-        acc += (&binom * &powers[k]).complete();
+        acc += (&binom * n_k).complete();
     }
     acc.modulo(modulus)
 }

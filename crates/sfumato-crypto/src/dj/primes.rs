@@ -60,7 +60,7 @@ fn search_window(seed: &[u8; 32], w: u64, bits: u32, primes: &[u32]) -> Option<I
     for &r in primes {
         let rem = x.mod_u(r);
         // p′ = x + 2j ≡ 0 (mod r)  ⇔  2j ≡ −x;  p = 2p′ + 1 ≡ 0  ⇔  p′ ≡ (r − 1)/2.
-        let inv2 = (r + 1) / 2; // 2⁻¹ mod r
+        let inv2 = r.div_ceil(2); // (r + 1)/2 = 2⁻¹ mod r, r odd
         for target in [0, (r - 1) / 2] {
             let diff = (u64::from(target) + u64::from(r) - u64::from(rem)) % u64::from(r);
             let mut j = (diff * u64::from(inv2) % u64::from(r)) as usize;
