@@ -38,6 +38,12 @@ impl Randomizer {
         )
     }
 
+    /// A randomizer from an `nˢ`-th residue computed elsewhere
+    /// ([`super::fast::ShortExponentEncryptor`]).
+    pub(crate) fn from_residue(x: Integer) -> Randomizer {
+        Randomizer(x)
+    }
+
     /// The randomizer `r^(nˢ)` of a given `r ∈ ℤ*_n` (for known-answer
     /// tests and interoperability; `r` must be secret and used once).
     pub fn from_r(pk: &PublicKey, r: &Integer) -> Result<Randomizer> {

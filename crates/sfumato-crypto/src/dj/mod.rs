@@ -4,15 +4,18 @@
 //! * [`keys`] — keys `(n, s)` with `g = n + 1`, generated from safe primes;
 //! * [`cipher`] — encryption, homomorphic addition, negation,
 //!   multiplication by a constant, re-randomisation, CRT decryption;
+//! * [`fast`] — short-exponent fixed-base encryption (DJN 2010);
 //! * [`threshold`] — the dealer's sharing of the secret among a committee,
 //!   partial decryptions with proofs of correctness, combination.
 
 pub mod cipher;
+pub mod fast;
 pub mod keys;
 pub(crate) mod math;
 pub mod primes;
 pub mod threshold;
 
-pub use cipher::Ciphertext;
+pub use cipher::{Ciphertext, Randomizer};
+pub use fast::ShortExponentEncryptor;
 pub use keys::{PrivateKey, PublicKey};
 pub use math::decimal;

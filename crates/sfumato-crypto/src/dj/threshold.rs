@@ -76,17 +76,19 @@ struct ThresholdPublicJson {
 #[derive(Clone, Serialize, Deserialize)]
 struct DecimalInt(#[serde(with = "decimal")] Integer);
 
-/// One key holder's share of the decryption key. JSON: `{"n", "s",
-/// "committee", "threshold", "index", "share"}`. Zeroized on drop; never
-/// printed.
+/// One key holder's share of the decryption key, with what it needs to
+/// prove its partial decryptions (`v` and its own verification key). JSON:
+/// `{"n", "s", "committee", "threshold", "index", "share", "v",
+/// "verification_key"}`. Zeroized on drop; never printed.
 #[derive(Clone)]
 pub struct KeyShare {
     index: u32,
     share: Integer,
-    n: Integer,
-    s: u32,
+    public: PublicKey,
     committee: u32,
     threshold: u32,
+    v: Integer,
+    verification_key: Integer,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -99,6 +101,10 @@ struct KeyShareJson {
     index: u32,
     #[serde(with = "decimal")]
     share: Integer,
+    #[serde(with = "decimal")]
+    v: Integer,
+    #[serde(with = "decimal")]
+    verification_key: Integer,
 }
 
 impl Drop for KeyShareJson {
@@ -120,11 +126,15 @@ pub struct EqualityProof {
 }
 
 /// Key holder `index`'s partial decryption of one ciphertext, with its
-/// proof. JSON: `{"index": i, "c": "...", "proof": {"e": "...", "z": "..."}}`.
+/// proof. JSON: `{"index": i, "ciphertext": "...", "c": "...", "proof":
+/// {"e": "...", "z": "..."}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartialDecryption {
     /// The key holder (1-based).
     pub index: u32,
+    /// The ciphertext it decrypts.
+    #[serde(with = "decimal")]
+    pub ciphertext: Integer,
     /// `cᵢ = c^(2Δsᵢ) mod nˢ⁺¹`.
     #[serde(with = "decimal")]
     pub c: Integer,
@@ -220,10 +230,11 @@ impl PrivateKey {
             shares.push(KeyShare {
                 index: i,
                 share: f,
-                n: pk.n().clone(),
-                s: pk.s(),
+                public: pk.clone(),
                 committee,
                 threshold,
+                v: v.clone(),
+                verification_key: verification_keys[(i - 1) as usize].clone(),
             });
         }
         for a in &mut coefficients {
@@ -325,6 +336,9 @@ impl ThresholdPublicKey {
             .and_then(|i| self.verification_keys.get(i as usize))
             .ok_or_else(|| bad("no such key holder in this committee"))?;
         let m = self.public.ciphertext_modulus();
+        if &partial.ciphertext != c.value() {
+            return Err(bad("partial decryption of another ciphertext"));
+        }
         if partial.c <= 0 || &partial.c >= m || partial.c.gcd_ref(self.public.n()).complete() != 1 {
             return Err(bad("partial decryption out of range"));
         }
@@ -351,6 +365,17 @@ impl ThresholdPublicKey {
             return Err(bad("proof of correct decryption failed"));
         }
         Ok(())
+    }
+
+    /// Combines partial decryptions into the plaintext of the ciphertext
+    /// they name (all must name the same one): see [`Self::combine`].
+    pub fn combine_partials(&self, partials: &[PartialDecryption]) -> Result<Integer> {
+        let first = partials.first().ok_or(CryptoError::NotEnough {
+            what: "valid partial decryptions",
+            have: 0,
+            need: self.threshold as usize,
+        })?;
+        self.combine(&Ciphertext::from_value(first.ciphertext.clone()), partials)
     }
 
     /// Combines partial decryptions of `c` into the plaintext: every partial
@@ -427,26 +452,23 @@ impl KeyShare {
         self.index
     }
 
-    /// Partially decrypts `c` for `tpk`, with a proof of correctness.
+    /// The encryption key the share belongs to.
+    pub fn public(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// Partially decrypts `c`, with a proof of correctness.
     pub fn partial_decrypt<R: CryptoRng + ?Sized>(
         &self,
-        tpk: &ThresholdPublicKey,
         c: &Ciphertext,
         rng: &mut R,
     ) -> Result<PartialDecryption> {
-        if &self.n != tpk.public.n() || self.s != tpk.public.s() || self.committee != tpk.committee
-        {
-            return Err(CryptoError::input(
-                "key share",
-                "the share belongs to another key or committee",
-            ));
-        }
-        tpk.public.validate(c)?;
-        let m = tpk.public.ciphertext_modulus();
-        let x = (&tpk.delta * &self.share).complete();
+        self.public.validate(c)?;
+        let m = self.public.ciphertext_modulus();
+        let delta = factorial(self.committee);
+        let x = (&delta * &self.share).complete();
         let two_x = (&x * 2u32).complete();
         let ci = c.value().clone().pow_mod(&two_x, m).unwrap_or_default();
-        let vi = &tpk.verification_keys[(self.index - 1) as usize];
         let u = c
             .value()
             .clone()
@@ -456,11 +478,16 @@ impl KeyShare {
         let r_bits = x.significant_bits() + CHALLENGE_BITS + SLACK_BITS;
         let r = random_bits(rng, r_bits);
         let a = u.clone().pow_mod(&r, m).unwrap_or_default();
-        let b = tpk.v.clone().pow_mod(&r, m).unwrap_or_default();
-        let e = challenge(&tpk.public, self.index, &[&u, &tpk.v, &ci2, vi, &a, &b]);
+        let b = self.v.clone().pow_mod(&r, m).unwrap_or_default();
+        let e = challenge(
+            &self.public,
+            self.index,
+            &[&u, &self.v, &ci2, &self.verification_key, &a, &b],
+        );
         let z = r + (&e * &x).complete();
         Ok(PartialDecryption {
             index: self.index,
+            ciphertext: c.value().clone(),
             c: ci,
             proof: EqualityProof { e, z },
         })
@@ -469,12 +496,14 @@ impl KeyShare {
     /// The holder's JSON document (secret: keep it with the holder).
     pub fn to_json(&self) -> String {
         let j = KeyShareJson {
-            n: self.n.clone(),
-            s: self.s,
+            n: self.public.n().clone(),
+            s: self.public.s(),
             committee: self.committee,
             threshold: self.threshold,
             index: self.index,
             share: self.share.clone(),
+            v: self.v.clone(),
+            verification_key: self.verification_key.clone(),
         };
         serde_json::to_string_pretty(&j).unwrap_or_default()
     }
@@ -491,7 +520,7 @@ impl KeyShare {
         {
             return Err(CryptoError::input(
                 "key share",
-                "need 1 ≤ index ≤ committee and 1 ≤ threshold ≤ committee",
+                "need 1 ≤ index ≤ committee ≤ 10,000 and 1 ≤ threshold ≤ committee",
             ));
         }
         if j.share < 0 {
@@ -500,13 +529,24 @@ impl KeyShare {
                 "the share must not be negative",
             ));
         }
+        let public = PublicKey::new(j.n.clone(), j.s)?;
+        let m = public.ciphertext_modulus();
+        for x in [&j.v, &j.verification_key] {
+            if *x <= 0 || x >= m {
+                return Err(CryptoError::input(
+                    "key share",
+                    "v and the verification key must be in (0, n^(s+1))",
+                ));
+            }
+        }
         Ok(KeyShare {
             index: j.index,
             share: j.share.clone(),
-            n: j.n.clone(),
-            s: j.s,
+            public,
             committee: j.committee,
             threshold: j.threshold,
+            v: j.v.clone(),
+            verification_key: j.verification_key.clone(),
         })
     }
 }
@@ -553,7 +593,7 @@ mod tests {
             let c = tpk.public().encrypt(&m, &mut rng);
             let partials: Vec<_> = shares
                 .iter()
-                .map(|sh| sh.partial_decrypt(&tpk, &c, &mut rng).unwrap())
+                .map(|sh| sh.partial_decrypt(&c, &mut rng).unwrap())
                 .collect();
             // Every τ-subset by sliding windows and the reversed order.
             for start in 0..=(l - t) as usize {
@@ -578,14 +618,14 @@ mod tests {
     fn a_tampered_partial_is_caught_by_its_proof() {
         let (_, tpk, shares, mut rng) = setup(256, 1, 4, 2);
         let c = tpk.public().encrypt(&Integer::from(77), &mut rng);
-        let mut p = shares[1].partial_decrypt(&tpk, &c, &mut rng).unwrap();
+        let mut p = shares[1].partial_decrypt(&c, &mut rng).unwrap();
         let good = p.clone();
         p.c = (p.c * 3u32).modulo(tpk.public().ciphertext_modulus());
         assert!(matches!(
             tpk.verify(&c, &p),
             Err(CryptoError::BadContribution { holder: 2, .. })
         ));
-        let p0 = shares[0].partial_decrypt(&tpk, &c, &mut rng).unwrap();
+        let p0 = shares[0].partial_decrypt(&c, &mut rng).unwrap();
         assert!(matches!(
             tpk.combine(&c, &[p0.clone(), p]),
             Err(CryptoError::BadContribution { holder: 2, .. })
@@ -607,13 +647,16 @@ mod tests {
         let share = KeyShare::from_json(&shares[2].to_json()).unwrap();
         let c = tpk.public().encrypt(&Integer::from(5), &mut rng);
         let p: PartialDecryption = serde_json::from_str(
-            &serde_json::to_string(&share.partial_decrypt(&tpk2, &c, &mut rng).unwrap()).unwrap(),
+            &serde_json::to_string(&share.partial_decrypt(&c, &mut rng).unwrap()).unwrap(),
         )
         .unwrap();
         tpk.verify(&c, &p).unwrap();
-        // A share used with another key is refused.
+        // Another key's committee cannot vouch for this share's partials.
         let (_, other, _, _) = setup(258, 1, 3, 2);
-        assert!(share.partial_decrypt(&other, &c, &mut rng).is_err());
+        assert!(other.verify(&c, &p).is_err());
+        // Combining from the partials alone finds their ciphertext.
+        let p2 = shares[0].partial_decrypt(&c, &mut rng).unwrap();
+        assert_eq!(tpk.combine_partials(&[p, p2]).unwrap(), 5);
         assert!(!format!("{share:?}").contains(&shares[2].share.to_string()));
     }
 }
