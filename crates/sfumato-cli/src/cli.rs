@@ -55,8 +55,159 @@ pub(crate) enum Command {
     /// Household load traces: generate, import real data, summarise
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Traces(TracesCommand),
+    /// Threshold Damgård–Jurik: keys, encryption, homomorphic sums, decryption
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
+    Crypto(CryptoCommand),
     /// Distributed noise at work on a neighbourhood of simulated smart meters
     Demo(DemoArgs),
+}
+
+/// `sfumato crypto …` commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CryptoCommand {
+    /// Generate a key (and deal it to a committee): public.json, private.json, share-<i>.json
+    Keygen(KeygenArgs),
+    /// Encrypt an integer: prints a ciphertext {"c": "..."}
+    Encrypt(EncryptArgs),
+    /// Add ciphertexts homomorphically: prints the ciphertext of the sum
+    Add(AddArgs),
+    /// Decrypt with the dealer's private key
+    Decrypt(DecryptArgs),
+    /// A key holder's partial decryption, with its proof of correctness
+    PartialDecrypt(PartialDecryptArgs),
+    /// Combine partial decryptions (any threshold of them) into the plaintext
+    Combine(CombineArgs),
+    /// Operations per second, next to a naive reference measured in the same run
+    Bench(CryptoBenchArgs),
+}
+
+/// Arguments of `sfumato crypto keygen`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Keys come from the operating system's randomness unless --seed is given; a \
+seeded key is reproducible and therefore NOT secret (tests and demonstrations only).\n\
+Example: sfumato crypto keygen --bits 2048 --s 1 --committee 5 --threshold 3 --out keys/"
+)]
+pub(crate) struct KeygenArgs {
+    /// Bits of the modulus n (two safe primes of half the size)
+    #[arg(long, value_name = "B", default_value_t = 2048, value_parser = clap::value_parser!(u32).range(128..=8192))]
+    pub(crate) bits: u32,
+
+    /// Damgård–Jurik degree s: plaintexts mod n^s
+    #[arg(long, value_name = "S", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub(crate) s: u32,
+
+    /// Committee size l: deal the key to l holders
+    #[arg(long, value_name = "L", requires = "threshold", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) committee: Option<u32>,
+
+    /// Threshold t: any t holders can decrypt together
+    #[arg(long, value_name = "T", requires = "committee", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) threshold: Option<u32>,
+
+    /// Directory to write the key files to (created if missing; existing keys are never overwritten)
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: std::path::PathBuf,
+
+    /// Reproducible key from this seed: NOT secret, for tests only
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+
+    /// Threads searching for safe primes [default: one per core]
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) threads: usize,
+}
+
+/// Arguments of `sfumato crypto encrypt`.
+#[derive(Debug, Args)]
+pub(crate) struct EncryptArgs {
+    /// Public key file (public.json)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) public_key: std::path::PathBuf,
+
+    /// Integer to encrypt (negative values wrap modulo n^s)
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    pub(crate) value: String,
+
+    /// Reproducible randomness from this seed: NOT secure, for tests only
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+}
+
+/// Arguments of `sfumato crypto add`.
+#[derive(Debug, Args)]
+pub(crate) struct AddArgs {
+    /// Public key file (public.json)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) public_key: std::path::PathBuf,
+
+    /// Ciphertexts: files, or JSON documents {"c": "..."} given inline
+    #[arg(value_name = "CIPHERTEXT", num_args = 2.., required = true)]
+    pub(crate) ciphertexts: Vec<String>,
+}
+
+/// Arguments of `sfumato crypto decrypt`.
+#[derive(Debug, Args)]
+pub(crate) struct DecryptArgs {
+    /// The dealer's private key file (private.json)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) private_key: std::path::PathBuf,
+
+    /// Ciphertext: a file, or a JSON document {"c": "..."} given inline
+    #[arg(long, value_name = "C")]
+    pub(crate) ciphertext: String,
+}
+
+/// Arguments of `sfumato crypto partial-decrypt`.
+#[derive(Debug, Args)]
+pub(crate) struct PartialDecryptArgs {
+    /// The key holder's share file (share-<i>.json)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) share: std::path::PathBuf,
+
+    /// Ciphertext: a file, or a JSON document {"c": "..."} given inline
+    #[arg(long, value_name = "C")]
+    pub(crate) ciphertext: String,
+
+    /// Reproducible proof randomness from this seed: NOT secure, for tests only
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+}
+
+/// Arguments of `sfumato crypto combine`.
+#[derive(Debug, Args)]
+pub(crate) struct CombineArgs {
+    /// The committee's public key file (public.json written with --committee)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) public_key: std::path::PathBuf,
+
+    /// Partial decryptions: files, or JSON documents given inline
+    #[arg(value_name = "PARTIAL", required = true)]
+    pub(crate) partials: Vec<String>,
+}
+
+/// Arguments of `sfumato crypto bench`.
+#[derive(Debug, Args)]
+pub(crate) struct CryptoBenchArgs {
+    /// Bits of the modulus n
+    #[arg(long, value_name = "B", default_value_t = 2048, value_parser = clap::value_parser!(u32).range(256..=4096))]
+    pub(crate) bits: u32,
+
+    /// Damgård–Jurik degree s
+    #[arg(long, value_name = "S", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4))]
+    pub(crate) s: u32,
+
+    /// Committee size for partial decryption and combination
+    #[arg(long, value_name = "L", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) committee: u32,
+
+    /// Seconds spent measuring each operation
+    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
+    pub(crate) seconds: f64,
+
+    /// Seed of the benchmark's key and data (the key is not secret)
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub(crate) seed: u64,
 }
 
 /// `sfumato traces …` commands.

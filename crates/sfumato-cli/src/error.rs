@@ -4,6 +4,7 @@ use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
+use sfumato_crypto::CryptoError;
 use sfumato_dp::DpError;
 use sfumato_traces::TracesError;
 
@@ -23,6 +24,8 @@ pub(crate) enum CliError {
     /// `sfumato-traces` refused a parameter or could not read or write a
     /// file.
     Traces(TracesError),
+    /// `sfumato-crypto` refused a key, value or contribution.
+    Crypto(CryptoError),
     /// Writing the output failed (a closed pipe is not reported, see
     /// [`CliError::exit_code`]).
     Io(io::Error),
@@ -49,7 +52,7 @@ impl CliError {
             // A file that cannot be opened or written is an I/O failure;
             // bad parameters and malformed content are bad input.
             CliError::Traces(TracesError::Io { .. }) => ExitCode::from(EXIT_IO),
-            CliError::Traces(_) => ExitCode::from(EXIT_USAGE),
+            CliError::Traces(_) | CliError::Crypto(_) => ExitCode::from(EXIT_USAGE),
             CliError::Io(_) => ExitCode::from(EXIT_IO),
         }
     }
@@ -61,6 +64,7 @@ impl fmt::Display for CliError {
             CliError::Usage(message) => f.write_str(message),
             CliError::Dp(e) => write!(f, "{e}"),
             CliError::Traces(e) => write!(f, "{e}"),
+            CliError::Crypto(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "cannot write the output: {e}"),
         }
     }
@@ -69,6 +73,12 @@ impl fmt::Display for CliError {
 impl From<DpError> for CliError {
     fn from(e: DpError) -> Self {
         CliError::Dp(e)
+    }
+}
+
+impl From<CryptoError> for CliError {
+    fn from(e: CryptoError) -> Self {
+        CliError::Crypto(e)
     }
 }
 

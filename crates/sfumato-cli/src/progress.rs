@@ -21,6 +21,18 @@ impl Progress {
         Progress { bar }
     }
 
+    /// A spinner for work of unknown size, counting `what` done.
+    pub(crate) fn spinner(what: &str) -> Progress {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {msg}: {human_pos} candidate windows ({elapsed})",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(what.to_string());
+        Progress { bar }
+    }
+
     /// Work done so far.
     pub(crate) fn set(&self, done: u64) {
         self.bar.set_position(done);

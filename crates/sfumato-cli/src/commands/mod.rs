@@ -1,5 +1,7 @@
 //! One module per command; each exposes `run(args, out)`.
 
+mod crypto;
+mod crypto_bench;
 mod demo;
 mod dp_budget;
 mod dp_calibrate;
@@ -9,7 +11,7 @@ mod traces_generate;
 mod traces_import;
 mod traces_stats;
 
-use crate::cli::{Command, DpCommand, TracesCommand};
+use crate::cli::{Command, CryptoCommand, DpCommand, TracesCommand};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -23,6 +25,13 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Traces(TracesCommand::Generate(args)) => traces_generate::run(args, out),
         Command::Traces(TracesCommand::Stats(args)) => traces_stats::run(args, out),
         Command::Traces(TracesCommand::Import(args)) => traces_import::run(args, out),
+        Command::Crypto(CryptoCommand::Keygen(args)) => crypto::keygen(args, out),
+        Command::Crypto(CryptoCommand::Encrypt(args)) => crypto::encrypt(args, out),
+        Command::Crypto(CryptoCommand::Add(args)) => crypto::add(args, out),
+        Command::Crypto(CryptoCommand::Decrypt(args)) => crypto::decrypt(args, out),
+        Command::Crypto(CryptoCommand::PartialDecrypt(args)) => crypto::partial_decrypt(args, out),
+        Command::Crypto(CryptoCommand::Combine(args)) => crypto::combine(args, out),
+        Command::Crypto(CryptoCommand::Bench(args)) => crypto_bench::run(args, out),
         Command::Demo(args) => demo::run(args, out),
     }
 }

@@ -147,15 +147,22 @@ impl PublicKey {
         }
     }
 
-    /// `E(k · a)` from `E(a)`, for any integer `k` (negative too).
+    /// `E(k · a)` from `E(a)`, for any integer `k` (negative too). The
+    /// exponent is the representative of `k mod nˢ` closest to 0, so a small
+    /// negative `k` costs an inversion and a short exponentiation, not a
+    /// full-size one.
     pub fn mul_const(&self, a: &Ciphertext, k: &Integer) -> Ciphertext {
+        let ns = self.plaintext_modulus();
         let e = self.reduce(k);
-        Ciphertext {
-            c: a.c
-                .clone()
-                .pow_mod(&e, self.ciphertext_modulus())
-                .unwrap_or_default(),
-        }
+        let half = Integer::from(ns >> 1u32);
+        let m = self.ciphertext_modulus();
+        let c = if e > half {
+            let base = a.c.clone().invert(m).unwrap_or_default();
+            base.pow_mod(&Integer::from(ns - &e), m).unwrap_or_default()
+        } else {
+            a.c.clone().pow_mod(&e, m).unwrap_or_default()
+        };
+        Ciphertext { c }
     }
 
     /// The same plaintext under fresh randomness.

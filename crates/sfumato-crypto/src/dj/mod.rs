@@ -13,6 +13,7 @@ pub mod fast;
 pub mod keys;
 pub(crate) mod math;
 pub mod primes;
+pub mod reference;
 pub mod threshold;
 
 pub use cipher::{Ciphertext, Randomizer};
