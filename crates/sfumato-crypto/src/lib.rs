@@ -7,6 +7,7 @@
 //! Every randomized function takes a caller-supplied CSPRNG; secrets zeroize
 //! on drop and never print through `Debug`.
 
+pub mod encoding;
 pub mod error;
 
 pub use error::{CryptoError, Result};

@@ -1,0 +1,105 @@
+//! The plaintext space ℤ_M of an additively homomorphic scheme.
+
+use rug::Integer;
+
+use crate::error::{CryptoError, Result};
+
+/// The plaintext space ℤ_M, M = nˢ for Damgård–Jurik.
+///
+/// This module only needs the modulus, not a key: build it from whatever
+/// the scheme exposes as its plaintext modulus. Elements of ℤ_M are
+/// represented as [`Integer`]s in `[0, M)`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PlaintextSpace {
+    modulus: Integer,
+    bits: u32,
+}
+
+impl PlaintextSpace {
+    /// The smallest accepted modulus has this many bits (M ≥ 2⁶⁴).
+    ///
+    /// Real Damgård–Jurik moduli have 1024·s bits or more; the floor only
+    /// catches a modulus passed by mistake (an exponent, a bit length…).
+    pub const MIN_BITS: u32 = 65;
+
+    /// Wraps the modulus `M`; refuses `M < 2⁶⁴`.
+    pub fn new(modulus: Integer) -> Result<Self> {
+        if modulus.is_negative() || modulus.significant_bits() < Self::MIN_BITS {
+            return Err(CryptoError::invalid(
+                "modulus",
+                format!(
+                    "the plaintext modulus must be at least 2^{}, got a {}-bit value{}",
+                    Self::MIN_BITS - 1,
+                    modulus.significant_bits(),
+                    if modulus.is_negative() {
+                        " (negative)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        let bits = modulus.significant_bits();
+        Ok(PlaintextSpace { modulus, bits })
+    }
+
+    /// The modulus `M`.
+    pub fn modulus(&self) -> &Integer {
+        &self.modulus
+    }
+
+    /// The bit length of `M`: `2^(bits−1) ≤ M < 2^bits`.
+    ///
+    /// Every integer in `[0, 2^(bits−1))` is below `M`, which is what the
+    /// packing layout relies on.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// The largest signed value that encodes: `⌊M/2⌋`.
+    pub fn max_signed(&self) -> Integer {
+        Integer::from(&self.modulus >> 1u32)
+    }
+
+    /// The smallest signed value that encodes: `−⌊(M−1)/2⌋`, i.e. the
+    /// smallest integer strictly above `−M/2`.
+    pub fn min_signed(&self) -> Integer {
+        let mut m = Integer::from(&self.modulus - 1u32);
+        m >>= 1u32;
+        -m
+    }
+
+    /// Whether `x` is a canonical element of ℤ_M, i.e. `0 ≤ x < M`.
+    pub fn contains(&self, x: &Integer) -> bool {
+        !x.is_negative() && *x < self.modulus
+    }
+
+    /// Checks that `x` is a canonical element of ℤ_M.
+    pub(crate) fn check_member(&self, x: &Integer, what: &'static str) -> Result<()> {
+        if self.contains(x) {
+            Ok(())
+        } else {
+            Err(CryptoError::input(
+                what,
+                format!(
+                    "not in [0, M): {} a {}-bit M",
+                    if x.is_negative() {
+                        "negative, with"
+                    } else {
+                        "not below"
+                    },
+                    self.bits
+                ),
+            ))
+        }
+    }
+}
+
+impl core::fmt::Debug for PlaintextSpace {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The modulus is public, but thousands of digits help nobody.
+        f.debug_struct("PlaintextSpace")
+            .field("bits", &self.bits)
+            .finish_non_exhaustive()
+    }
+}
