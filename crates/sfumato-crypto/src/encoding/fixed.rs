@@ -1,27 +1,4 @@
 //! Signed fixed-point reals with a declared number of fractional bits.
-//!
-//! A real `x` is represented by the integer `round(x · 2^f)`, where `f` is
-//! the codec's number of fractional bits; that integer is then encoded in
-//! ℤ_M by the centered map of [`PlaintextSpace::encode`]. Sums of encoded
-//! values are encodings of the sums, with the same `f`; multiplying by a
-//! public integer `c` (e.g. `2^d` in Chiaroscuro's Alg. 2) keeps `f`
-//! as well, and the extra factor is removed after decryption — see
-//! [`FixedValue::div_pow2`].
-//!
-//! # Rounding and precision
-//!
-//! Encoding is exact-then-rounded: the `f64` is decomposed into its exact
-//! binary value, multiplied by `2^f` exactly, and rounded **to the nearest
-//! integer, ties to even** ("banker's rounding"). Hence for every finite
-//! `x` the encoded integer `n` satisfies `|n · 2^(−f) − x| ≤ 2^(−f−1)`, and
-//! the encoding is exact whenever `x` is a multiple of `2^(−f)`. Rounding
-//! errors add up: a sum of `N` encoded values is off by at most
-//! `N · 2^(−f−1)`.
-//!
-//! Decoding to `f64` ([`FixedValue::to_f64`]) is correctly rounded, to
-//! nearest with ties to even, including in the subnormal range, so it adds
-//! at most half an ulp of the result (a relative error ≤ 2⁻⁵³). The exact
-//! value is always available as a [`FixedValue`]: `mantissa / 2^frac_bits`.
 
 use core::cmp::Ordering;
 
@@ -31,6 +8,30 @@ use super::space::PlaintextSpace;
 use crate::error::{CryptoError, Result};
 
 /// A fixed-point codec: reals ↔ integers `round(x · 2^f)` ↔ ℤ_M.
+///
+/// A real `x` is represented by the integer `round(x · 2^f)`, where `f` is
+/// the codec's number of fractional bits; that integer is then encoded in
+/// ℤ_M by the centered map of [`PlaintextSpace::encode`]. Sums of encoded
+/// values are encodings of the sums, with the same `f`; multiplying by a
+/// public integer `c` (e.g. `2^d` in Chiaroscuro's Alg. 2) keeps `f`
+/// as well, and the extra factor is removed after decryption — see
+/// [`FixedValue::div_pow2`].
+///
+/// # Rounding and precision
+///
+/// Encoding is exact-then-rounded: the `f64` is decomposed into its exact
+/// binary value, multiplied by `2^f` exactly, and rounded **to the nearest
+/// integer, ties to even** ("banker's rounding"). Hence for every finite
+/// `x` the encoded integer `n` satisfies `|n · 2^(−f) − x| ≤ 2^(−f−1)`, and
+/// the encoding is exact whenever `x` is a multiple of `2^(−f)`. Rounding
+/// errors add up: a sum of `N` encoded values is off by at most
+/// `N · 2^(−f−1)`.
+///
+/// Decoding to `f64` ([`FixedValue::to_f64`]) is correctly rounded, to
+/// nearest with ties to even, including in the subnormal range, so it adds
+/// at most half an ulp of the result (a relative error ≤ 2⁻⁵³ for normal
+/// results). The exact
+/// value is always available as a [`FixedValue`]: `mantissa / 2^frac_bits`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FixedPoint {
     frac_bits: u32,

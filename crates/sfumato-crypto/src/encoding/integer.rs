@@ -1,15 +1,4 @@
 //! Signed integers ↔ ℤ_M in the centered representation.
-//!
-//! A signed `x` with `−M/2 < x ≤ M/2` encodes as `x mod M`; a residue
-//! `r ∈ [0, M)` decodes to `r` when `2r ≤ M` and to `r − M` otherwise. The
-//! two maps are inverse bijections between the centered interval and
-//! ℤ_M, and both commute with addition and multiplication by a public
-//! integer *as long as the true result stays in the interval*: ℤ_M has no
-//! overflow flag, so a sum that leaves the interval decodes to the wrong
-//! (wrapped) value without any error. Bound your values.
-//!
-//! For an odd `M` (every Damgård–Jurik modulus) the interval is
-//! `[−(M−1)/2, (M−1)/2]`; for an even `M` it is `[−M/2 + 1, M/2]`.
 
 use rug::Integer;
 
@@ -39,7 +28,7 @@ impl PlaintextSpace {
         }
     }
 
-    /// [`PlaintextSpace::encode`] for an `i64` (always fits, since M ≥ 2⁶⁴).
+    /// [`PlaintextSpace::encode`] for an `i64` (always fits, since M > 2⁶⁴).
     pub fn encode_i64(&self, x: i64) -> Result<Integer> {
         self.encode(&Integer::from(x))
     }

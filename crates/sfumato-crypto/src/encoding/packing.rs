@@ -1,77 +1,4 @@
 //! Packing several bounded signed values into one plaintext.
-//!
-//! A plaintext of ℤ_M has thousands of bits; a value to aggregate needs a
-//! few dozen. Packing `k` values into one plaintext divides the number of
-//! encryptions, homomorphic additions and ciphertext bytes by `k`.
-//!
-//! # Layout
-//!
-//! A [`PackingLayout`] has `k` slots of `w` bits each; slot `i` occupies
-//! bits `[i·w, (i+1)·w)` of the plaintext, slot 0 being the least
-//! significant. Values are declared in `[−B, B]` and the layout declares a
-//! [`Headroom`]: at most `a` additions (so at most `a + 1` packed plaintexts
-//! summed) and at most `d` doublings (multiplications by 2, Chiaroscuro's
-//! scaling). Any such combination is `P = Σⱼ cⱼ·Pⱼ` with non-negative
-//! integer coefficients whose sum, the *multiplicity* `W = Σⱼ cⱼ`, is at
-//! most `W_max = (a + 1)·2^d`.
-//!
-//! Each value `v` is stored *offset*: slot content `v + B ∈ [0, 2B]`, so
-//! every slot is non-negative and a packed plaintext is a plain
-//! non-negative integer, with no borrow between slots. After combination
-//! a slot holds `Σⱼ cⱼ·(vⱼ + B) = Σⱼ cⱼ·vⱼ + B·W ∈ [0, 2·B·W]`: the bias
-//! has grown to `B·W`. The slot width is the smallest `w` with
-//!
-//! ```text
-//! B · (a + 1) · 2^d < 2^(w−1)        i.e.  w = bits(B · W_max) + 1,
-//! ```
-//!
-//! so `2·B·W ≤ 2·B·W_max < 2^w`: no slot carries into its neighbour. The
-//! layout needs `k·w ≤ bits(M) − 1` (one safety bit): then every packed
-//! plaintext, and every combination within the headroom, is below
-//! `2^(k·w) ≤ 2^(bits(M)−1) ≤ M`, so reduction modulo `M` never happens
-//! and the integers in ℤ_M *are* the packed integers.
-//!
-//! # Decoding
-//!
-//! The decoder removes the bias `B·W` from each slot, so it must be told
-//! `W`: [`PackingLayout::unpack`] takes the number of `terms` summed and
-//! the number of `doublings` applied to the sum (`W = terms·2^doublings`)
-//! and refuses more than the declared headroom;
-//! [`PackingLayout::unpack_weighted`] takes `W` itself, for combinations
-//! that are not "a sum, then doublings" (Chiaroscuro's gossip, below) and
-//! refuses `W > W_max`. A slot outside `[0, 2·B·W]` or a plaintext of more
-//! than `k·w` bits is reported as malformed (a wrong `W`, a value that
-//! broke its bound, or a plaintext of another layout); a wrong `W` is not
-//! always detectable, since it merely shifts every slot by `B·ΔW`.
-//!
-//! # Chiaroscuro
-//!
-//! In Chiaroscuro (§4.2.1, Alg. 2) each participant encrypts, for each
-//! cluster, a *mean*: the sum of the `d` measures of its time series if it
-//! belongs to the cluster (zeros otherwise) and a count (1 or 0), all as
-//! fixed-point values ([`super::FixedPoint::scale`]) since the noise
-//! shares added to them are reals. These `d + 1` values are packed into
-//! `⌈(d + 1)/k⌉` plaintexts ([`PackingLayout::pack_all`]).
-//!
-//! The encrypted epidemic sum (EESum) never halves: when two participants
-//! exchange, the one that has done fewer exchanges multiplies its
-//! ciphertext by `2^(n_r − n_l)` before the two add up. After the gossip a
-//! participant holds `Σⱼ cⱼ·Pⱼ` where `cⱼ / 2^(n_l)` is the (non-negative)
-//! share of participant `j`'s mass that reached it; the shares of the
-//! whole population sum to at most `n_p` (at most one per participant),
-//! so `W ≤ n_p · 2^(n_l)`: declare `Headroom { additions: n_p − 1,
-//! doublings: n_e }` for `n_p` participants and at most `n_e` exchanges.
-//! `W` does not depend on the data: each participant tracks it in the
-//! clear next to its ciphertext with the same update rule (`W_l ←
-//! W_l·2^(n_r−n_l) + W_r`, scaling whichever side has fewer exchanges,
-//! starting from `W = 1`), and decodes with
-//! [`PackingLayout::unpack_all_weighted`]; the weights `ω` and the
-//! divisor `2^(n_l)` of Alg. 2 are then applied to the decoded integers.
-//!
-//! For example, with values of 16 integer bits and 20 fractional bits
-//! (`B < 2^36`), a million participants (`a < 2^20`) and 100 exchanges,
-//! `w = 36 + 20 + 100 + 1 = 157` bits: a 2048-bit plaintext (s = 1)
-//! holds 13 slots, a 4096-bit one (s = 2) 26.
 
 use rug::Integer;
 
@@ -152,8 +79,80 @@ pub fn capacity(modulus_bits: u32, bound: &Integer, headroom: Headroom) -> Resul
 }
 
 /// A packing of `slots` values in `[−bound, bound]` into one plaintext,
-/// with room for a declared [`Headroom`]. See the [module documentation](self)
-/// for the layout.
+/// with room for a declared [`Headroom`] of additions and doublings.
+///
+/// A plaintext of ℤ_M has thousands of bits; a value to aggregate needs a
+/// few dozen. Packing `k` values into one plaintext divides the number of
+/// encryptions, homomorphic additions and ciphertext bytes by `k`.
+///
+/// # Layout
+///
+/// A [`PackingLayout`] has `k` slots of `w` bits each; slot `i` occupies
+/// bits `[i·w, (i+1)·w)` of the plaintext, slot 0 being the least
+/// significant. Values are declared in `[−B, B]` and the layout declares a
+/// [`Headroom`]: at most `a` additions (so at most `a + 1` packed plaintexts
+/// summed) and at most `d` doublings (multiplications by 2, Chiaroscuro's
+/// scaling). Any such combination is `P = Σⱼ cⱼ·Pⱼ` with non-negative
+/// integer coefficients whose sum, the *multiplicity* `W = Σⱼ cⱼ`, is at
+/// most `W_max = (a + 1)·2^d`.
+///
+/// Each value `v` is stored *offset*: slot content `v + B ∈ [0, 2B]`, so
+/// every slot is non-negative and a packed plaintext is a plain
+/// non-negative integer, with no borrow between slots. After combination
+/// a slot holds `Σⱼ cⱼ·(vⱼ + B) = Σⱼ cⱼ·vⱼ + B·W ∈ [0, 2·B·W]`: the bias
+/// has grown to `B·W`. The slot width is the smallest `w` with
+///
+/// ```text
+/// B · (a + 1) · 2^d < 2^(w−1)        i.e.  w = bits(B · W_max) + 1,
+/// ```
+///
+/// so `2·B·W ≤ 2·B·W_max < 2^w`: no slot carries into its neighbour. The
+/// layout needs `k·w ≤ bits(M) − 1` (one safety bit): then every packed
+/// plaintext, and every combination within the headroom, is below
+/// `2^(k·w) ≤ 2^(bits(M)−1) ≤ M`, so reduction modulo `M` never happens
+/// and the integers in ℤ_M *are* the packed integers.
+///
+/// # Decoding
+///
+/// The decoder removes the bias `B·W` from each slot, so it must be told
+/// `W`: [`PackingLayout::unpack`] takes the number of `terms` summed and
+/// the number of `doublings` applied to the sum (`W = terms·2^doublings`)
+/// and refuses more than the declared headroom;
+/// [`PackingLayout::unpack_weighted`] takes `W` itself, for combinations
+/// that are not "a sum, then doublings" (Chiaroscuro's gossip, below) and
+/// refuses `W > W_max`. A slot outside `[0, 2·B·W]` or a plaintext of more
+/// than `k·w` bits is reported as malformed (a wrong `W`, a value that
+/// broke its bound, or a plaintext of another layout); a wrong `W` is not
+/// always detectable, since it merely shifts every slot by `B·ΔW`.
+///
+/// # Chiaroscuro
+///
+/// In Chiaroscuro (§4.2.1, Alg. 2) each participant encrypts, for each
+/// cluster, a *mean*: the sum of the `d` measures of its time series if it
+/// belongs to the cluster (zeros otherwise) and a count (1 or 0), all as
+/// fixed-point values ([`super::FixedPoint::scale`]) since the noise
+/// shares added to them are reals. These `d + 1` values are packed into
+/// `⌈(d + 1)/k⌉` plaintexts ([`PackingLayout::pack_all`]).
+///
+/// The encrypted epidemic sum (EESum) never halves: when two participants
+/// exchange, the one that has done fewer exchanges multiplies its
+/// ciphertext by `2^(n_r − n_l)` before the two add up. After the gossip a
+/// participant holds `Σⱼ cⱼ·Pⱼ` where `cⱼ / 2^(n_l)` is the (non-negative)
+/// share of participant `j`'s mass that reached it; the shares of the
+/// whole population sum to at most `n_p` (at most one per participant),
+/// so `W ≤ n_p · 2^(n_l)`: declare `Headroom { additions: n_p − 1,
+/// doublings: n_e }` for `n_p` participants and at most `n_e` exchanges.
+/// `W` does not depend on the data: each participant tracks it in the
+/// clear next to its ciphertext with the same update rule (`W_l ←
+/// W_l·2^(n_r−n_l) + W_r`, scaling whichever side has fewer exchanges,
+/// starting from `W = 1`), and decodes with
+/// [`PackingLayout::unpack_all_weighted`]; the weights `ω` and the
+/// divisor `2^(n_l)` of Alg. 2 are then applied to the decoded integers.
+///
+/// For example, with values of 16 integer bits and 20 fractional bits
+/// (`B < 2^36`), a million participants (`a < 2^20`) and 100 exchanges,
+/// `w = 36 + 20 + 100 + 1 = 157` bits: a 2048-bit plaintext (s = 1)
+/// holds 13 slots, a 4096-bit one (s = 2) 26.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackingLayout {
     slots: usize,

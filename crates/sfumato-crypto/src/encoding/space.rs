@@ -9,6 +9,19 @@ use crate::error::{CryptoError, Result};
 /// This module only needs the modulus, not a key: build it from whatever
 /// the scheme exposes as its plaintext modulus. Elements of ℤ_M are
 /// represented as [`Integer`]s in `[0, M)`.
+///
+/// # Signed values
+///
+/// A signed `x` with `−M/2 < x ≤ M/2` encodes as `x mod M`; a residue
+/// `r ∈ [0, M)` decodes to `r` when `2r ≤ M` and to `r − M` otherwise. The
+/// two maps are inverse bijections between the centered interval and
+/// ℤ_M, and both commute with addition and multiplication by a public
+/// integer *as long as the true result stays in the interval*: ℤ_M has no
+/// overflow flag, so a sum that leaves the interval decodes to the wrong
+/// (wrapped) value without any error. Bound your values.
+///
+/// For an odd `M` (every Damgård–Jurik modulus) the interval is
+/// `[−(M−1)/2, (M−1)/2]`; for an even `M` it is `[−M/2 + 1, M/2]`.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PlaintextSpace {
     modulus: Integer,
@@ -16,25 +29,22 @@ pub struct PlaintextSpace {
 }
 
 impl PlaintextSpace {
-    /// The smallest accepted modulus has this many bits (M ≥ 2⁶⁴).
+    /// Wraps the modulus `M`; refuses `M ≤ 2⁶⁴`.
     ///
     /// Real Damgård–Jurik moduli have 1024·s bits or more; the floor only
-    /// catches a modulus passed by mistake (an exponent, a bit length…).
-    pub const MIN_BITS: u32 = 65;
-
-    /// Wraps the modulus `M`; refuses `M < 2⁶⁴`.
+    /// catches a modulus passed by mistake (an exponent, a bit length…)
+    /// and guarantees that every `i64` encodes.
     pub fn new(modulus: Integer) -> Result<Self> {
-        if modulus.is_negative() || modulus.significant_bits() < Self::MIN_BITS {
+        if modulus <= Integer::from(1) << 64u32 {
             return Err(CryptoError::invalid(
                 "modulus",
                 format!(
-                    "the plaintext modulus must be at least 2^{}, got a {}-bit value{}",
-                    Self::MIN_BITS - 1,
+                    "the plaintext modulus must exceed 2^64, got a {}-bit {}",
                     modulus.significant_bits(),
                     if modulus.is_negative() {
-                        " (negative)"
+                        "negative value"
                     } else {
-                        ""
+                        "value"
                     }
                 ),
             ));
