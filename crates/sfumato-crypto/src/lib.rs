@@ -8,6 +8,7 @@
 //! on drop and never print through `Debug`.
 
 pub mod dj;
+pub mod encoding;
 pub mod error;
 
 pub use error::{CryptoError, Result};
