@@ -26,12 +26,22 @@ fn dj(c: &mut Criterion) {
         let fast = ShortExponentEncryptor::new(&pk, &mut rng);
         let mut g = c.benchmark_group(format!("dj-{bits}"));
         g.sample_size(20);
-        g.bench_function("encrypt-full", |b| b.iter(|| black_box(pk.encrypt(&m, &mut rng))));
-        g.bench_function("encrypt-short-exponent", |b| b.iter(|| black_box(fast.encrypt(&m, &mut rng))));
-        g.bench_function("naive/encrypt", |b| b.iter(|| black_box(reference::encrypt(&pk, &m, &r))));
+        g.bench_function("encrypt-full", |b| {
+            b.iter(|| black_box(pk.encrypt(&m, &mut rng)))
+        });
+        g.bench_function("encrypt-short-exponent", |b| {
+            b.iter(|| black_box(fast.encrypt(&m, &mut rng)))
+        });
+        g.bench_function("naive/encrypt", |b| {
+            b.iter(|| black_box(reference::encrypt(&pk, &m, &r)))
+        });
         g.bench_function("add", |b| b.iter(|| black_box(pk.add(&c1, &c2))));
-        g.bench_function("decrypt-crt", |b| b.iter(|| black_box(sk.decrypt(&c1).unwrap())));
-        g.bench_function("naive/decrypt", |b| b.iter(|| black_box(reference::decrypt(&sk, &c1))));
+        g.bench_function("decrypt-crt", |b| {
+            b.iter(|| black_box(sk.decrypt(&c1).unwrap()))
+        });
+        g.bench_function("naive/decrypt", |b| {
+            b.iter(|| black_box(reference::decrypt(&sk, &c1)))
+        });
         g.finish();
     }
 }
@@ -49,7 +59,9 @@ fn threshold(c: &mut Criterion) {
             b.iter(|| black_box(shares[0].partial_decrypt(&ct, &mut rng).unwrap()))
         });
         let p = shares[0].partial_decrypt(&ct, &mut rng).unwrap();
-        g.bench_function(format!("verify/committee-{l}"), |b| b.iter(|| black_box(tpk.verify(&ct, &p).is_ok())));
+        g.bench_function(format!("verify/committee-{l}"), |b| {
+            b.iter(|| black_box(tpk.verify(&ct, &p).is_ok()))
+        });
     }
     g.finish();
 }

@@ -97,6 +97,12 @@ impl PublicKey {
         self.power(self.s)
     }
 
+    /// The plaintext space `ℤ_{nˢ}`, for encoding signed integers,
+    /// fixed-point reals and packed slots ([`crate::encoding`]).
+    pub fn plaintext_space(&self) -> Result<crate::encoding::PlaintextSpace> {
+        crate::encoding::PlaintextSpace::new(self.plaintext_modulus().clone())
+    }
+
     /// The ciphertext modulus `nˢ⁺¹`.
     pub fn ciphertext_modulus(&self) -> &Integer {
         self.power(self.s + 1)
