@@ -110,18 +110,18 @@ fn write_new(dir: &Path, name: &str, contents: &str, secret: bool) -> Result<Pat
 
 /// `sfumato crypto keygen`.
 pub(crate) fn keygen(args: &KeygenArgs, out: &mut Output) -> Result<(), CliError> {
-    if args.bits % 2 != 0 {
+    if !args.bits.is_multiple_of(2) {
         return Err(CliError::usage(format!(
             "--bits must be even (got {})",
             args.bits
         )));
     }
-    if let (Some(l), Some(t)) = (args.committee, args.threshold) {
-        if t > l {
-            return Err(CliError::usage(format!(
-                "--threshold {t} exceeds --committee {l}"
-            )));
-        }
+    if let (Some(l), Some(t)) = (args.committee, args.threshold)
+        && t > l
+    {
+        return Err(CliError::usage(format!(
+            "--threshold {t} exceeds --committee {l}"
+        )));
     }
     let names = ["public.json", "private.json"];
     for name in names {

@@ -37,7 +37,7 @@ fn rate(seconds: f64, mut f: impl FnMut()) -> f64 {
 
 /// Runs `sfumato crypto bench`.
 pub(crate) fn run(args: &CryptoBenchArgs, out: &mut Output) -> Result<(), CliError> {
-    if args.bits % 2 != 0 {
+    if !args.bits.is_multiple_of(2) {
         return Err(CliError::usage(format!(
             "--bits must be even (got {})",
             args.bits
