@@ -116,6 +116,30 @@ pub(crate) fn run(args: &CryptoBenchArgs, out: &mut Output) -> Result<(), CliErr
         ops: rate(secs, || drop(sk.decrypt(&c1))),
         naive: Some(rate(secs, || drop(reference::decrypt(&sk, &c1)))),
     });
+    let batch_ms: Vec<Integer> = (0..64).map(|i| Integer::from(i) * 1_000_003u32).collect();
+    let t = Instant::now();
+    let mut rounds = 0u32;
+    let mut batch_cts = Vec::new();
+    while rounds < 1 || t.elapsed().as_secs_f64() < secs {
+        batch_cts = fast.encrypt_batch(&batch_ms, &mut rng, 0);
+        rounds += 1;
+    }
+    rows.push(Row {
+        name: "encrypt (short exponent), all cores",
+        ops: f64::from(rounds) * batch_ms.len() as f64 / t.elapsed().as_secs_f64(),
+        naive: None,
+    });
+    let t = Instant::now();
+    let mut rounds = 0u32;
+    while rounds < 1 || t.elapsed().as_secs_f64() < secs {
+        sk.decrypt_batch(&batch_cts, 0)?;
+        rounds += 1;
+    }
+    rows.push(Row {
+        name: "decrypt (CRT), all cores",
+        ops: f64::from(rounds) * batch_cts.len() as f64 / t.elapsed().as_secs_f64(),
+        naive: None,
+    });
     let threshold = args.committee / 2 + 1;
     let (tpk, shares) = sk.deal(args.committee, threshold, &mut rng)?;
     let partial = rate(secs, || drop(shares[0].partial_decrypt(&c1, &mut rng)));

@@ -72,9 +72,23 @@ impl ShortExponentEncryptor {
         &self.pk
     }
 
+    /// Bits of the exponent `α`.
+    pub fn exponent_bits(&self) -> u32 {
+        self.exponent_bits
+    }
+
     /// A randomizer `h^α` for a fresh `α`.
     pub fn randomizer<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Randomizer {
-        let alpha = random_bits(rng, self.exponent_bits);
+        self.randomizer_for(&random_bits(rng, self.exponent_bits))
+    }
+
+    /// `E(m)` with the randomizer `h^α` of a given `α`.
+    pub(crate) fn encrypt_with_exponent(&self, m: &Integer, alpha: &Integer) -> Ciphertext {
+        self.pk.encrypt_with(m, self.randomizer_for(alpha))
+    }
+
+    /// `h^α` from the table.
+    fn randomizer_for(&self, alpha: &Integer) -> Randomizer {
         let m = self.pk.ciphertext_modulus();
         let mut acc = Integer::from(1);
         let mask = (1u32 << WINDOW) - 1;

@@ -8,6 +8,7 @@
 //! * [`threshold`] — the dealer's sharing of the secret among a committee,
 //!   partial decryptions with proofs of correctness, combination.
 
+pub mod batch;
 pub mod cipher;
 pub mod fast;
 pub mod keys;
