@@ -8,5 +8,6 @@
 //! on drop and never print through `Debug`.
 
 pub mod error;
+pub mod symmetric;
 
 pub use error::{CryptoError, Result};

@@ -1,0 +1,2 @@
+//! Benchmarks of the symmetric building blocks (criterion).
+fn main() {}
