@@ -172,11 +172,10 @@ fn strict_verification_refuses_non_canonical_s() {
     ];
     let sk = SigningKey::generate(&mut rng(6));
     let vk = sk.verifying_key();
-    let mut tried = 0;
     for i in 0..64u32 {
         let msg = i.to_le_bytes();
         let sig = sk.sign(&msg).to_bytes();
-        // S + ℓ < 2^256 fits only if the top byte stays small; S < ℓ < 2^253.
+        // S < ℓ < 2^253, so S + ℓ still fits in 32 bytes.
         let mut s = [0u8; 32];
         let mut carry = 0u16;
         for k in 0..32 {
@@ -188,10 +187,8 @@ fn strict_verification_refuses_non_canonical_s() {
         let mut malleated = sig;
         malleated[32..].copy_from_slice(&s);
         let bad = Signature::from_bytes(&malleated).unwrap();
-        assert!(vk.verify(&msg, &bad).is_err());
-        tried += 1;
+        assert!(vk.verify(&msg, &bad).is_err(), "S + ℓ accepted for message {i}");
     }
-    assert_eq!(tried, 64);
 }
 
 #[test]
