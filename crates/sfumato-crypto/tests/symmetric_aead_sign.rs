@@ -187,7 +187,10 @@ fn strict_verification_refuses_non_canonical_s() {
         let mut malleated = sig;
         malleated[32..].copy_from_slice(&s);
         let bad = Signature::from_bytes(&malleated).unwrap();
-        assert!(vk.verify(&msg, &bad).is_err(), "S + ℓ accepted for message {i}");
+        assert!(
+            vk.verify(&msg, &bad).is_err(),
+            "S + ℓ accepted for message {i}"
+        );
     }
 }
 
