@@ -10,5 +10,6 @@
 pub mod dj;
 pub mod encoding;
 pub mod error;
+pub mod symmetric;
 
 pub use error::{CryptoError, Result};
