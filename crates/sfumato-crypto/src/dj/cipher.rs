@@ -113,17 +113,19 @@ impl PublicKey {
 
     /// `E(m)` spending a precomputed randomizer.
     pub fn encrypt_with(&self, m: &Integer, randomizer: Randomizer) -> Ciphertext {
-        let g_m = one_plus_n_pow(&self.reduce(m), self.powers(), self.s());
-        Ciphertext {
-            c: (g_m * randomizer.0).modulo(self.ciphertext_modulus()),
-        }
+        let mut c = one_plus_n_pow(&self.reduce(m), self.powers(), self.s());
+        c *= randomizer.0;
+        c %= self.ciphertext_modulus();
+        Ciphertext { c }
     }
 
     /// `E(a + b)` from `E(a)` and `E(b)`.
     pub fn add(&self, a: &Ciphertext, b: &Ciphertext) -> Ciphertext {
-        Ciphertext {
-            c: (&a.c * &b.c).complete().modulo(self.ciphertext_modulus()),
-        }
+        let mut product = Integer::from(&a.c * &b.c);
+        // Both factors are in [0, m): the truncated remainder is the
+        // residue, computed in place.
+        product %= self.ciphertext_modulus();
+        Ciphertext { c: product }
     }
 
     /// `E(Σ mᵢ)` from the `E(mᵢ)` (`E(0)` without randomness for none).

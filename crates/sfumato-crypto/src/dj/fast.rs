@@ -18,7 +18,7 @@
 //! all cores instead.
 
 use rand_core::CryptoRng;
-use rug::Integer;
+use rug::{Assign, Integer};
 
 use super::cipher::{Ciphertext, Randomizer};
 use super::keys::PublicKey;
@@ -87,22 +87,23 @@ impl ShortExponentEncryptor {
         self.pk.encrypt_with(m, self.randomizer_for(alpha))
     }
 
-    /// `h^α` from the table.
+    /// `h^α` from the table. Products go into a reused buffer and are
+    /// reduced in place (no allocation per multiplication).
     fn randomizer_for(&self, alpha: &Integer) -> Randomizer {
         let m = self.pk.ciphertext_modulus();
-        let mut acc = Integer::from(1);
-        let mask = (1u32 << WINDOW) - 1;
+        let mut acc = Integer::with_capacity(2 * m.significant_bits() as usize);
+        acc.assign(1);
+        let mut product = Integer::with_capacity(2 * m.significant_bits() as usize);
         for (j, row) in self.table.iter().enumerate() {
-            let mut d = 0u32;
+            let mut d = 0usize;
             for b in 0..WINDOW {
                 if alpha.get_bit(j as u32 * WINDOW + b) {
                     d |= 1 << b;
                 }
             }
-            let d = (d & mask) as usize;
             if d != 0 {
-                acc *= &row[d];
-                acc = acc.modulo(m);
+                product.assign(&acc * &row[d]);
+                acc.assign(&product % m);
             }
         }
         Randomizer::from_residue(acc)
