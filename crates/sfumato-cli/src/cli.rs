@@ -201,7 +201,11 @@ pub(crate) struct CryptoBenchArgs {
     #[arg(long, value_name = "L", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub(crate) committee: u32,
 
-    /// Seconds spent measuring each operation
+    /// Threshold of the committee: partials combined [default: min(L/2 + 1, 10)]
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) threshold: Option<u32>,
+
+    /// Seconds spent measuring each operation (a slow one runs at least once)
     #[arg(long, value_name = "SECS", default_value_t = 1.0)]
     pub(crate) seconds: f64,
 
