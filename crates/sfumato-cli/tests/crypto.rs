@@ -2,47 +2,9 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn sfumato(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sfumato"))
-        .args(args)
-        .output()
-        .expect("the sfumato binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = sfumato(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn bad(args: &[&str], needle: &str) {
-    let out = sfumato(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(
-        stderr.starts_with("error:") && stderr.lines().count() == 1,
-        "{args:?}: {stderr}"
-    );
-    assert!(stderr.contains(needle), "{args:?}: {stderr} lacks {needle}");
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("sfumato-cli-crypto-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::{bad, ok, s, scratch, sfumato};
 
 fn save(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
@@ -52,7 +14,7 @@ fn save(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn a_committee_decrypts_a_homomorphic_sum() {
-    let dir = scratch("flow");
+    let dir = scratch("crypto-flow");
     let keys = dir.join("keys");
     ok(&[
         "crypto",
@@ -213,7 +175,7 @@ fn a_committee_decrypts_a_homomorphic_sum() {
 
 #[test]
 fn malformed_keys_and_ciphertexts_are_refused_clearly() {
-    let dir = scratch("bad");
+    let dir = scratch("crypto-bad");
     let keys = dir.join("k");
     ok(&[
         "crypto",

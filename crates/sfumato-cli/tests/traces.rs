@@ -1,50 +1,9 @@
 //! End-to-end tests of `sfumato traces …` as a user runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn sfumato(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sfumato"))
-        .args(args)
-        .output()
-        .expect("the sfumato binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = sfumato(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Exit code 2 and one line `error: …` on stderr containing `needle`.
-fn bad(args: &[&str], needle: &str) {
-    let out = sfumato(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(
-        stderr.starts_with("error:") && stderr.lines().count() == 1,
-        "{args:?}: {stderr}"
-    );
-    assert!(stderr.contains(needle), "{args:?}: {stderr} lacks {needle}");
-    assert!(!stderr.contains("panicked"));
-}
-
-/// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("sfumato-cli-traces-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::{bad, ok, s, scratch};
 
 fn rows(path: &Path) -> Vec<Vec<String>> {
     std::fs::read_to_string(path)
@@ -63,7 +22,7 @@ fn fixture(name: &str) -> String {
 
 #[test]
 fn generate_writes_what_it_says_and_replays() {
-    let dir = scratch("generate");
+    let dir = scratch("traces-generate");
     let a = dir.join("a.csv");
     let text = ok(&[
         "traces",
@@ -151,7 +110,7 @@ fn generate_writes_what_it_says_and_replays() {
 
 #[test]
 fn per_appliance_rows_sum_to_the_total() {
-    let dir = scratch("appliances");
+    let dir = scratch("traces-appliances");
     let a = dir.join("a.csv");
     ok(&[
         "traces",
@@ -192,7 +151,7 @@ fn per_appliance_rows_sum_to_the_total() {
 
 #[test]
 fn stats_reports_sizes_shape_and_appliances() {
-    let dir = scratch("stats");
+    let dir = scratch("traces-stats");
     let a = dir.join("a.csv");
     ok(&[
         "traces",
@@ -225,7 +184,7 @@ fn stats_reports_sizes_shape_and_appliances() {
 
 #[test]
 fn import_turns_cer_into_daily_profiles() {
-    let dir = scratch("import");
+    let dir = scratch("traces-import");
     let out = dir.join("daily.csv");
     let doc: serde_json::Value = serde_json::from_str(&ok(&[
         "--json",
@@ -250,7 +209,7 @@ fn import_turns_cer_into_daily_profiles() {
 
 #[test]
 fn bad_input_names_file_and_line_and_loses_nothing() {
-    let dir = scratch("bad");
+    let dir = scratch("traces-bad");
     let bad_csv = dir.join("bad.csv");
     let header: String = (0..24).map(|h| format!(",{h:02}:00")).collect();
     let values = ",0.5".repeat(24);

@@ -1,0 +1,53 @@
+//! Helpers shared by the end-to-end tests: run the binary, expect success
+//! or a one-line usage error, and make scratch directories.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs `sfumato` with `args`.
+pub(crate) fn sfumato(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sfumato"))
+        .args(args)
+        .output()
+        .expect("the sfumato binary runs")
+}
+
+/// Stdout of a run that must succeed.
+pub(crate) fn ok(args: &[&str]) -> String {
+    let out = sfumato(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A run that must fail with exit code 2 and one line `error: …` on stderr
+/// containing `needle`, without panicking.
+pub(crate) fn bad(args: &[&str], needle: &str) {
+    let out = sfumato(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        stderr.starts_with("error:") && stderr.lines().count() == 1,
+        "{args:?}: {stderr}"
+    );
+    assert!(stderr.contains(needle), "{args:?}: {stderr} lacks {needle}");
+    assert!(!stderr.contains("panicked"));
+}
+
+/// A fresh directory for one test.
+pub(crate) fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sfumato-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A path as `&str`.
+pub(crate) fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
