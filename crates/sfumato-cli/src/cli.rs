@@ -58,8 +58,43 @@ pub(crate) enum Command {
     /// Threshold Damgård–Jurik: keys, encryption, homomorphic sums, decryption
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Crypto(CryptoCommand),
+    /// Tremel's deterministic gossip overlay: suitable sizes and their gaps
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
+    Overlay(OverlayCommand),
     /// Distributed noise at work on a neighbourhood of simulated smart meters
     Demo(DemoArgs),
+}
+
+/// `sfumato overlay …` commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum OverlayCommand {
+    /// Suitable overlay sizes: primes with 2 as a primitive root (Tremel §4.1, §7.2)
+    Primes(OverlayPrimesArgs),
+    /// Histogram of gaps between consecutive suitable sizes (Tremel Fig. 4)
+    Gaps(OverlayGapsArgs),
+}
+
+/// Arguments of `sfumato overlay primes`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example (Tremel §7.2 counts 475,333):\n  sfumato overlay primes --max 20000000 --count"
+)]
+pub(crate) struct OverlayPrimesArgs {
+    /// Largest size considered (at most 100,000,000)
+    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    pub(crate) max: u64,
+
+    /// Print only how many there are
+    #[arg(long)]
+    pub(crate) count: bool,
+}
+
+/// Arguments of `sfumato overlay gaps`.
+#[derive(Debug, Args)]
+pub(crate) struct OverlayGapsArgs {
+    /// Largest size considered (at most 100,000,000)
+    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    pub(crate) max: u64,
 }
 
 /// `sfumato crypto …` commands.

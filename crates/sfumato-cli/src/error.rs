@@ -76,6 +76,12 @@ impl From<DpError> for CliError {
     }
 }
 
+impl From<sfumato_overlay::OverlayError> for CliError {
+    fn from(e: sfumato_overlay::OverlayError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl From<CryptoError> for CliError {
     fn from(e: CryptoError) -> Self {
         CliError::Crypto(e)

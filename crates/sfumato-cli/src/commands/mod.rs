@@ -7,11 +7,12 @@ mod dp_budget;
 mod dp_calibrate;
 mod dp_gossip;
 mod dp_sample;
+mod overlay;
 mod traces_generate;
 mod traces_import;
 mod traces_stats;
 
-use crate::cli::{Command, CryptoCommand, DpCommand, TracesCommand};
+use crate::cli::{Command, CryptoCommand, DpCommand, OverlayCommand, TracesCommand};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -32,6 +33,8 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Crypto(CryptoCommand::PartialDecrypt(args)) => crypto::partial_decrypt(args, out),
         Command::Crypto(CryptoCommand::Combine(args)) => crypto::combine(args, out),
         Command::Crypto(CryptoCommand::Bench(args)) => crypto_bench::run(args, out),
+        Command::Overlay(OverlayCommand::Primes(args)) => overlay::primes(args, out),
+        Command::Overlay(OverlayCommand::Gaps(args)) => overlay::gaps(args, out),
         Command::Demo(args) => demo::run(args, out),
     }
 }
