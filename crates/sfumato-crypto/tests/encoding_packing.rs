@@ -1,6 +1,9 @@
 //! Packing bounded signed values into one plaintext, with headroom for
 //! additions and doublings.
 
+mod common;
+
+use common::random_odd_modulus;
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
@@ -8,18 +11,6 @@ use rug::Integer;
 use rug::integer::Order;
 use sfumato_crypto::CryptoError;
 use sfumato_crypto::encoding::{FixedPoint, Headroom, PackingLayout, PlaintextSpace, capacity};
-
-/// A random `bits`-bit odd integer from a fixed seed: a stand-in for nˢ.
-fn random_odd_modulus(bits: u32, seed: u64) -> Integer {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let mut bytes = vec![0u8; bits.div_ceil(8) as usize];
-    rng.fill_bytes(&mut bytes);
-    let mut m = Integer::from_digits(&bytes, Order::Lsf);
-    m.keep_bits_mut(bits);
-    m.set_bit(bits - 1, true);
-    m.set_bit(0, true);
-    m
-}
 
 fn space(i: usize) -> PlaintextSpace {
     match i {

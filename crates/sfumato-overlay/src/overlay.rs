@@ -2,7 +2,7 @@
 //! (Tremel §4.1, Defs. 4.1–4.3).
 
 use crate::error::{OverlayError, Result};
-use crate::suitable::is_suitable;
+use crate::suitable::{is_suitable, pow_mod};
 
 /// The deterministic overlay of a suitable size `n`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,16 +15,9 @@ pub struct DeterministicOverlay {
 /// One hop of a path: the node holding the data, and the round.
 pub type Vertex = (u64, u64);
 
+/// `2^e mod n`.
 fn pow2_mod(e: u64, n: u64) -> u64 {
-    let (mut r, mut b, mut e) = (1u64 % n, 2u64 % n, e);
-    while e > 0 {
-        if e & 1 == 1 {
-            r = (u128::from(r) * u128::from(b) % u128::from(n)) as u64;
-        }
-        b = (u128::from(b) * u128::from(b) % u128::from(n)) as u64;
-        e >>= 1;
-    }
-    r
+    pow_mod(2, e, n)
 }
 
 impl DeterministicOverlay {

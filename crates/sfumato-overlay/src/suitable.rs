@@ -17,7 +17,8 @@ use crate::error::{OverlayError, Result};
 /// integer: 400 MB at this bound).
 pub const MAX_SIEVE: u64 = 100_000_000;
 
-fn pow_mod(mut b: u64, mut e: u64, m: u64) -> u64 {
+/// `b^e mod m` (any `m ≥ 1` below 2⁶⁴).
+pub(crate) fn pow_mod(mut b: u64, mut e: u64, m: u64) -> u64 {
     let mut r = 1u64 % m;
     b %= m;
     while e > 0 {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Date;
+use crate::error::{Result, TracesError};
 use crate::resolution::Resolution;
 
 /// The name of the row that carries a household's total when a trace is
@@ -34,6 +35,24 @@ impl DayProfile {
     /// Total kWh over the day.
     pub fn total_kwh(&self) -> f64 {
         self.values.iter().sum()
+    }
+
+    /// Checks that there is one value per slot of the profile's resolution.
+    pub fn check_length(&self) -> Result<()> {
+        let slots = self.resolution.slots_per_day();
+        if self.values.len() == slots {
+            return Ok(());
+        }
+        Err(TracesError::invalid(
+            "profile",
+            format!(
+                "household {} has {} values, a day has {} slots of {}",
+                self.household,
+                self.values.len(),
+                slots,
+                self.resolution
+            ),
+        ))
     }
 
     /// Whether this row is a household total rather than one appliance.

@@ -103,15 +103,7 @@ impl PopulationStats {
     /// Adds one household-day (a total or an appliance breakdown).
     pub fn add(&mut self, p: &DayProfile) -> Result<()> {
         let bad = |reason: String| TracesError::invalid("profile", reason);
-        if p.values.len() != p.resolution.slots_per_day() {
-            return Err(bad(format!(
-                "household {} has {} values, a day has {} slots of {}",
-                p.household,
-                p.values.len(),
-                p.resolution.slots_per_day(),
-                p.resolution
-            )));
-        }
+        p.check_length()?;
         // Finite and below 10¹² kWh a slot (more than any grid delivers), so
         // that sums over any number of households stay finite.
         if p.values

@@ -6,9 +6,11 @@ use std::time::Instant;
 use serde_json::json;
 use sfumato_traces::atomic::AtomicFile;
 use sfumato_traces::generator::{Generator, GeneratorOptions, PopulationPlan, generate_population};
-use sfumato_traces::io::{LongWriteOptions, LongWriter, WideWriteOptions, WideWriter};
+use sfumato_traces::io::{
+    LongWriteOptions, LongWriter, ProfileWriter, WideWriteOptions, WideWriter,
+};
 use sfumato_traces::model::Model;
-use sfumato_traces::{Date, DayProfile, Resolution, TracesError};
+use sfumato_traces::{Date, Resolution};
 
 use crate::cli::{GenerateArgs, TraceFormatArg};
 use crate::error::CliError;
@@ -122,37 +124,6 @@ pub(crate) fn run(args: &GenerateArgs, out: &mut Output) -> Result<(), CliError>
     Ok(())
 }
 
-/// The trace writers, as one type.
-trait TraceWriter {
-    fn write_profile(&mut self, p: &DayProfile) -> Result<(), TracesError>;
-    /// Flushes and returns the rows written.
-    fn finish_writing(self: Box<Self>) -> Result<u64, TracesError>;
-}
-
-impl<W: Write> TraceWriter for WideWriter<W> {
-    fn write_profile(&mut self, p: &DayProfile) -> Result<(), TracesError> {
-        self.write(p)
-    }
-
-    fn finish_writing(self: Box<Self>) -> Result<u64, TracesError> {
-        let rows = self.rows();
-        self.finish()?;
-        Ok(rows)
-    }
-}
-
-impl<W: Write> TraceWriter for LongWriter<W> {
-    fn write_profile(&mut self, p: &DayProfile) -> Result<(), TracesError> {
-        self.write(p)
-    }
-
-    fn finish_writing(self: Box<Self>) -> Result<u64, TracesError> {
-        let rows = self.rows();
-        self.finish()?;
-        Ok(rows)
-    }
-}
-
 fn write<W: Write>(
     args: &GenerateArgs,
     generator: &Generator,
@@ -166,7 +137,7 @@ fn write<W: Write>(
         bytes: 0,
     };
     let progress = Progress::new("generating", plan.households);
-    let mut writer: Box<dyn TraceWriter + '_> = match args.format {
+    let mut writer: Box<dyn ProfileWriter + '_> = match args.format {
         TraceFormatArg::Wide => {
             let options = WideWriteOptions {
                 decimals: Some(decimals),
@@ -193,7 +164,7 @@ fn write<W: Write>(
         |rows| rows.iter().try_for_each(|r| writer.write_profile(r)),
         |n| progress.set(n),
     )?;
-    let rows = writer.finish_writing()?;
+    let rows = writer.close()?;
     progress.finish();
     counting.flush()?;
     Ok(Written {

@@ -1,26 +1,12 @@
 //! `sfumato traces import`: public smart-meter formats to hourly daily
 //! profiles (Chiaroscuro §6).
 
-use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
-
 use serde_json::json;
-use sfumato_traces::TracesError;
-use sfumato_traces::atomic::AtomicFile;
-use sfumato_traces::io::{Clip, Format, ImportOptions, MissingPolicy, import_to};
+use sfumato_traces::io::{Clip, Format, ImportOptions, MissingPolicy, import_file};
 
 use crate::cli::{ImportArgs, ImportFormatArg};
 use crate::error::CliError;
 use crate::output::{Output, grouped};
-
-/// Whether two paths name the same existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
 
 /// Runs `sfumato traces import`.
 pub(crate) fn run(args: &ImportArgs, out: &mut Output) -> Result<(), CliError> {
@@ -38,31 +24,9 @@ pub(crate) fn run(args: &ImportArgs, out: &mut Output) -> Result<(), CliError> {
         clip,
         ..ImportOptions::default()
     };
-    let input = File::open(&args.input).map_err(|e| TracesError::io(&args.input, e))?;
-    if same_file(&args.input, &args.out) {
-        return Err(CliError::usage(format!(
-            "--out {} is the input file: write the profiles somewhere else",
-            args.out.display()
-        )));
-    }
     // The output appears only if the whole import succeeds, so a bad input
-    // never destroys an existing file (not even when IN and --out coincide).
-    let mut file = AtomicFile::create(&args.out)?;
-    let report = import_to(
-        format,
-        BufReader::new(input),
-        &args.input,
-        &mut file,
-        &options,
-    )?;
-    if report.days_read == 0 {
-        return Err(CliError::usage(format!(
-            "{}: no data rows (is it a {} file?)",
-            args.input.display(),
-            format.name()
-        )));
-    }
-    file.commit()?;
+    // never destroys an existing file.
+    let report = import_file(format, &args.input, &args.out, &options)?;
     if out.is_json() {
         out.json(&json!({
             "command": "traces import",

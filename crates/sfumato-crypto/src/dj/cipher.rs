@@ -67,34 +67,12 @@ impl Randomizer {
         threads: usize,
     ) -> Vec<Randomizer> {
         let rs: Vec<Integer> = (0..count).map(|_| random_unit(rng, pk.n())).collect();
-        let threads = if threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            threads
-        }
-        .max(1);
-        let chunk = rs.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = rs
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|r| {
-                                Randomizer(
-                                    r.clone()
-                                        .pow_mod(pk.plaintext_modulus(), pk.ciphertext_modulus())
-                                        .unwrap_or_default(),
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
+        super::batch::parallel_map(&rs, threads, |r| {
+            Randomizer(
+                r.clone()
+                    .pow_mod(pk.plaintext_modulus(), pk.ciphertext_modulus())
+                    .unwrap_or_default(),
+            )
         })
     }
 }

@@ -108,11 +108,7 @@ pub fn safe_prime<R: CryptoRng + ?Sized>(
     }
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
-    let threads = if threads == 0 {
-        thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    };
+    let threads = super::batch::thread_count(threads);
     let primes = small_primes();
     let next = AtomicU64::new(0);
     let best = AtomicU64::new(u64::MAX);

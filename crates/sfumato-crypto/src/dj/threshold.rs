@@ -160,6 +160,14 @@ fn challenge(pk: &PublicKey, index: u32, parts: &[&Integer]) -> Integer {
     Integer::from_digits(&h.finalize(), rug::integer::Order::Msf)
 }
 
+/// The bases of the equality proof for ciphertext `c` and partial `cᵢ`:
+/// `(c⁴, cᵢ²) mod m`, with `log_{c⁴}(cᵢ²) = Δsᵢ = log_v(vᵢ)`.
+fn statement(c: &Integer, ci: &Integer, m: &Integer) -> (Integer, Integer) {
+    let u = c.clone().pow_mod(&Integer::from(4), m).unwrap_or_default();
+    let ci2 = (ci * ci).complete().modulo(m);
+    (u, ci2)
+}
+
 /// `base^e mod m` for any integer `e` (negative: the inverse's power).
 fn pow_signed(base: &Integer, e: &Integer, m: &Integer) -> Result<Integer> {
     base.clone()
@@ -346,12 +354,7 @@ impl ThresholdPublicKey {
         if *e < 0 || e.significant_bits() > CHALLENGE_BITS || *z < 0 {
             return Err(bad("malformed proof"));
         }
-        let u = c
-            .value()
-            .clone()
-            .pow_mod(&Integer::from(4), m)
-            .unwrap_or_default();
-        let ci2 = (&partial.c * &partial.c).complete().modulo(m);
+        let (u, ci2) = statement(c.value(), &partial.c, m);
         let neg_e = (-e).complete();
         // a = u^z · (cᵢ²)^(−e), b = v^z · vᵢ^(−e)
         let a = (pow_signed(&u, z, m)? * pow_signed(&ci2, &neg_e, m)?).modulo(m);
@@ -469,12 +472,7 @@ impl KeyShare {
         let x = (&delta * &self.share).complete();
         let two_x = (&x * 2u32).complete();
         let ci = c.value().clone().pow_mod(&two_x, m).unwrap_or_default();
-        let u = c
-            .value()
-            .clone()
-            .pow_mod(&Integer::from(4), m)
-            .unwrap_or_default();
-        let ci2 = (&ci * &ci).complete().modulo(m);
+        let (u, ci2) = statement(c.value(), &ci, m);
         let r_bits = x.significant_bits() + CHALLENGE_BITS + SLACK_BITS;
         let r = random_bits(rng, r_bits);
         let a = u.clone().pow_mod(&r, m).unwrap_or_default();

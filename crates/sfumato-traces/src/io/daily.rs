@@ -100,18 +100,7 @@ pub fn to_hourly(p: &DayProfile) -> Result<DayProfile> {
             ),
         ));
     }
-    if p.values.len() != p.resolution.slots_per_day() {
-        return Err(TracesError::invalid(
-            "profile",
-            format!(
-                "household {} has {} values, a day has {} slots of {}",
-                p.household,
-                p.values.len(),
-                p.resolution.slots_per_day(),
-                p.resolution
-            ),
-        ));
-    }
+    p.check_length()?;
     let per_hour = (60 / m) as usize;
     let values: Vec<f64> = p.values.chunks(per_hour).map(|c| c.iter().sum()).collect();
     if let Some(hour) = values.iter().position(|v| !v.is_finite()) {

@@ -193,6 +193,42 @@ pub(crate) fn complete_day(
     Some(out)
 }
 
+/// A streaming writer of day profiles, whatever its layout
+/// ([`WideWriter`], [`LongWriter`]), for callers that choose the layout at
+/// run time.
+pub trait ProfileWriter {
+    /// Writes one profile.
+    fn write_profile(&mut self, p: &DayProfile) -> Result<()>;
+
+    /// Flushes the output (errors surface here) and returns the rows
+    /// written.
+    fn close(self: Box<Self>) -> Result<u64>;
+}
+
+impl<W: Write> ProfileWriter for WideWriter<W> {
+    fn write_profile(&mut self, p: &DayProfile) -> Result<()> {
+        self.write(p)
+    }
+
+    fn close(self: Box<Self>) -> Result<u64> {
+        let rows = self.rows();
+        self.finish()?;
+        Ok(rows)
+    }
+}
+
+impl<W: Write> ProfileWriter for LongWriter<W> {
+    fn write_profile(&mut self, p: &DayProfile) -> Result<()> {
+        self.write(p)
+    }
+
+    fn close(self: Box<Self>) -> Result<u64> {
+        let rows = self.rows();
+        self.finish()?;
+        Ok(rows)
+    }
+}
+
 /// What an import read, dropped and wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
@@ -497,7 +533,9 @@ fn import_impl<R: BufRead, W: Write>(
 
 /// [`import_to`] from the file `input` to the file `output`. The output
 /// appears only when the import succeeds ([`crate::atomic::AtomicFile`]):
-/// a failed import leaves an existing `output` untouched.
+/// a failed import leaves an existing `output` untouched. An `output` that
+/// is the input file itself, and an input without a single household-day,
+/// are refused.
 pub fn import_file(
     format: Format,
     input: &Path,
@@ -505,6 +543,15 @@ pub fn import_file(
     options: &ImportOptions,
 ) -> Result<ImportReport> {
     let file = File::open(input).map_err(|e| TracesError::io(input, e))?;
+    if same_file(input, output) {
+        return Err(TracesError::invalid(
+            "out",
+            format!(
+                "{} is the input file: write the profiles somewhere else",
+                output.display()
+            ),
+        ));
+    }
     let mut out = crate::atomic::AtomicFile::create(output)?;
     let report = import_impl(
         format,
@@ -514,8 +561,26 @@ pub fn import_file(
         output,
         options,
     )?;
+    if report.days_read == 0 {
+        return Err(TracesError::invalid(
+            "input",
+            format!(
+                "{}: no data rows (is it a {} file?)",
+                input.display(),
+                format.name()
+            ),
+        ));
+    }
     out.commit()?;
     Ok(report)
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Imports the file `input` into hourly daily profiles held in memory.

@@ -537,18 +537,7 @@ pub(crate) fn check_profile(p: &DayProfile, resolution: Resolution) -> Result<()
             ),
         ));
     }
-    if p.values.len() != resolution.slots_per_day() {
-        return Err(TracesError::invalid(
-            "profile",
-            format!(
-                "household {} has {} values, a day has {} slots of {}",
-                p.household,
-                p.values.len(),
-                resolution.slots_per_day(),
-                resolution
-            ),
-        ));
-    }
+    p.check_length()?;
     if let Some(i) = p.values.iter().position(|v| !v.is_finite()) {
         return Err(TracesError::invalid(
             "profile",
