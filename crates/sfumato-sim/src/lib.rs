@@ -1,0 +1,35 @@
+//! sfumato's simulator: the real protocol nodes of `sfumato-protocol`, at
+//! population scale, on timely dataflow (ARCHITECTURE.md, "Runtimes").
+//!
+//! * [`config`] — population, round or virtual-time clock, latency model,
+//!   faults (crashes, churn, loss), CPU-cost model, cluster;
+//! * [`run`] — the timely runtime: one shard of nodes per worker, messages
+//!   exchanged by receiver, one timestamp per tick, W threads in one
+//!   process or several processes on one or several hosts;
+//! * [`plain`] — a plain single-threaded loop over the same nodes in round
+//!   mode, the reference the runtime's results and overhead are compared
+//!   with;
+//! * [`byzantine`] — the hook for adversarial wrappers around a node;
+//! * [`report`] — probes, metrics and the report.
+//!
+//! A run replays bit for bit from its seed whatever the number of workers
+//! or processes (see the processing order in the `shard` module).
+
+pub mod byzantine;
+pub mod config;
+pub mod error;
+mod hash;
+pub mod memory;
+pub mod plain;
+pub mod probes;
+pub mod report;
+mod runner;
+mod shard;
+
+pub use config::{Cluster, CostModel, Faults, LatencyModel, Mode, SimConfig, parse_duration};
+pub use error::{Result, SimError};
+pub use report::{
+    EventRecord, Metrics, NoProbe, Probe, Progress, ProgressFn, ReportOf, RunInfo, Sample,
+    SimReport, Spread,
+};
+pub use runner::run;
