@@ -26,6 +26,9 @@ pub(crate) enum CliError {
     Traces(TracesError),
     /// `sfumato-crypto` refused a key, value or contribution.
     Crypto(CryptoError),
+    /// The simulator refused a parameter, or its runtime failed (a cluster
+    /// process that could not connect).
+    Sim(sfumato_sim::SimError),
     /// Writing the output failed (a closed pipe is not reported, see
     /// [`CliError::exit_code`]).
     Io(io::Error),
@@ -53,6 +56,8 @@ impl CliError {
             // bad parameters and malformed content are bad input.
             CliError::Traces(TracesError::Io { .. }) => ExitCode::from(EXIT_IO),
             CliError::Traces(_) | CliError::Crypto(_) => ExitCode::from(EXIT_USAGE),
+            CliError::Sim(sfumato_sim::SimError::Runtime(_)) => ExitCode::from(EXIT_IO),
+            CliError::Sim(_) => ExitCode::from(EXIT_USAGE),
             CliError::Io(_) => ExitCode::from(EXIT_IO),
         }
     }
@@ -65,6 +70,7 @@ impl fmt::Display for CliError {
             CliError::Dp(e) => write!(f, "{e}"),
             CliError::Traces(e) => write!(f, "{e}"),
             CliError::Crypto(e) => write!(f, "{e}"),
+            CliError::Sim(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "cannot write the output: {e}"),
         }
     }
@@ -78,6 +84,18 @@ impl From<DpError> for CliError {
 
 impl From<sfumato_overlay::OverlayError> for CliError {
     fn from(e: sfumato_overlay::OverlayError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+impl From<sfumato_sim::SimError> for CliError {
+    fn from(e: sfumato_sim::SimError) -> Self {
+        CliError::Sim(e)
+    }
+}
+
+impl From<sfumato_protocol::ProtocolError> for CliError {
+    fn from(e: sfumato_protocol::ProtocolError) -> Self {
         CliError::Usage(e.to_string())
     }
 }

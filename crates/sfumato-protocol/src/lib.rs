@@ -11,7 +11,7 @@
 //! * [`node`] — the contract ([`Node`], [`NodeId`], [`Time`]) and its call
 //!   order;
 //! * [`context`] — what a handler can do;
-//! * [`rng`] — the per-node counter-based ChaCha12 stream;
+//! * [`rng`] — the per-node counter-based ChaCha8 stream;
 //! * [`message`] — the stable wire encoding (postcard) and encoded sizes;
 //! * [`gossip`] — push-sum, push-pull, peer sampling (uniform or
 //!   Newscast), smallest-identifier-wins epidemics and overlay flooding.

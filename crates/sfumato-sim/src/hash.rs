@@ -2,7 +2,7 @@
 //! churn, crashes): a pure function of the seed and of what is being
 //! decided, so that a decision does not depend on which worker makes it or
 //! when. Not used for anything secret: protocol randomness comes from the
-//! nodes' ChaCha12 streams (`sfumato_protocol::rng`).
+//! nodes' ChaCha8 streams (`sfumato_protocol::rng`).
 
 /// SplitMix64's finaliser (Steele, Lea, Flood 2014): a bijective mixer
 /// with full avalanche.

@@ -7,7 +7,8 @@
 //! to it in the previous round (in the order they were sent, which is
 //! sender order because senders are visited in id order), then its due
 //! timers. That is the order the runtime establishes by sorting, so both
-//! produce the same report.
+//! produce the same report. Messages live in one flat buffer per round,
+//! grouped by receiver with a stable counting sort: no per-node queues.
 
 use std::time::Instant;
 
@@ -30,7 +31,8 @@ struct Plain<N: Node> {
     bytes: Vec<u64>,
     received: Vec<u64>,
     cpu: Vec<u64>,
-    next_inbox: Vec<Vec<(u32, N::Message)>>,
+    /// Messages sent this round: (receiver, sender, message).
+    next_inbox: Vec<(u32, u32, N::Message)>,
     timers: Vec<Vec<(u64, N::Timer)>>,
     fx: Effects<N::Message, N::Timer, N::Event>,
     metrics: Metrics,
@@ -76,7 +78,7 @@ impl<N: Node> Plain<N> {
             } else if t + 1 > self.last {
                 self.metrics.in_flight_at_end += 1;
             } else {
-                self.next_inbox[out.to.index()].push((i as u32, out.msg));
+                self.next_inbox.push((out.to.0, i as u32, out.msg));
             }
         }
         let earliest = if from_timer { t + 1 } else { t };
@@ -138,7 +140,7 @@ where
         bytes: vec![0; n],
         received: vec![0; n],
         cpu: vec![0; n],
-        next_inbox: (0..n).map(|_| Vec::new()).collect(),
+        next_inbox: Vec::new(),
         timers: (0..n).map(|_| Vec::new()).collect(),
         fx: Effects::default(),
         metrics: Metrics {
@@ -150,15 +152,21 @@ where
         len: round_length.0,
         last: rounds - 1,
     };
-    let mut inbox: Vec<Vec<(u32, N::Message)>> = (0..n).map(|_| Vec::new()).collect();
+    // This round's messages grouped by receiver: node i's are
+    // inbox[start[i]..start[i + 1]].
+    let mut inbox: Vec<Option<(u32, N::Message)>> = Vec::new();
+    let mut start = vec![0usize; n + 1];
     let mut samples = Vec::new();
     for t in 0..rounds {
         let now = Time(t * p.len);
-        for (i, arrived) in inbox.iter_mut().enumerate() {
+        for i in 0..n {
             if t == 0 {
                 p.call(i, t, false, |node, ctx| node.start(ctx));
             }
-            for (from, msg) in std::mem::take(arrived) {
+            for k in start[i]..start[i + 1] {
+                let Some((from, msg)) = inbox[k].take() else {
+                    continue;
+                };
                 p.received[i] += 1;
                 p.call(i, t, false, |node, ctx| {
                     node.handle_message(now, NodeId(from), msg, ctx)
@@ -176,7 +184,21 @@ where
                 }
             }
         }
-        std::mem::swap(&mut inbox, &mut p.next_inbox);
+        // Stable counting sort of the round's messages by receiver.
+        start.iter_mut().for_each(|s| *s = 0);
+        for (to, _, _) in &p.next_inbox {
+            start[*to as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        inbox.clear();
+        inbox.resize_with(p.next_inbox.len(), || None);
+        for (to, from, msg) in p.next_inbox.drain(..) {
+            inbox[fill[to as usize]] = Some((from, msg));
+            fill[to as usize] += 1;
+        }
         let mut summary = probe.empty();
         for (i, node) in p.nodes.iter().enumerate() {
             probe.observe(NodeId(i as u32), node, now, &mut summary);

@@ -101,16 +101,14 @@ where
                             move |(input, frontier), output| {
                                 let mut shard = shard.borrow_mut();
                                 input.for_each_stamp(|cap, data| {
-                                    if let Some(&t) = cap.least()
-                                        && held.as_ref().is_none_or(|h| t < *h.time())
+                                    let Some(&t) = cap.least() else { return };
+                                    if held.as_ref().is_none_or(|h| t < *h.time())
                                         && t <= shard.last_tick()
                                     {
                                         held = cap.retain_least(0);
                                     }
                                     for batch in data {
-                                        for env in batch.drain(..) {
-                                            shard.stash(env);
-                                        }
+                                        shard.stash(t, batch);
                                     }
                                 });
                                 loop {
@@ -128,15 +126,25 @@ where
                                     shard.process_tick(t);
                                     // Send what the tick produced, grouped by the
                                     // time it leaves (one tick before arrival).
-                                    let mut by_time: BTreeMap<u64, Vec<Envelope<N::Message>>> =
-                                        BTreeMap::new();
-                                    for env in shard.outbox().drain(..) {
-                                        by_time.entry(env.at - 1).or_default().push(env);
+                                    let (outbox, arrivals) = shard.outbox();
+                                    if let Some(&at) = arrivals.first()
+                                        && arrivals.iter().all(|a| *a == at)
+                                    {
+                                        let c = cap.delayed(&(at - 1));
+                                        output.session(&c).give_container(outbox);
+                                    } else {
+                                        let mut by_time: BTreeMap<u64, Vec<Envelope<N::Message>>> =
+                                            BTreeMap::new();
+                                        for (env, at) in outbox.drain(..).zip(arrivals.iter()) {
+                                            by_time.entry(at - 1).or_default().push(env);
+                                        }
+                                        for (time, mut batch) in by_time {
+                                            let c = cap.delayed(&time);
+                                            output.session(&c).give_container(&mut batch);
+                                        }
                                     }
-                                    for (time, mut batch) in by_time {
-                                        let c = cap.delayed(&time);
-                                        output.session(&c).give_container(&mut batch);
-                                    }
+                                    outbox.clear();
+                                    arrivals.clear();
                                 }
                                 if let (Some(cap), Some(next)) = (held.as_mut(), shard.next_tick())
                                     && *cap.time() < next
@@ -181,7 +189,7 @@ where
 
         let mut reported = u64::MAX;
         while !loop_probe.done() {
-            worker.step();
+            worker.step_or_park(None);
             if let Some(report) = progress.as_ref().filter(|_| index == 0) {
                 let done = loop_probe
                     .with_frontier(|f| f.first().copied())
@@ -199,7 +207,7 @@ where
         results_in.send(result);
         drop(results_in);
         while !results_probe.done() {
-            worker.step();
+            worker.step_or_park(None);
         }
         let parts = std::mem::take(&mut *collected.borrow_mut());
         (index == 0).then_some(parts)

@@ -28,8 +28,6 @@ use crate::report::{EventRecord, Metrics, Probe, Sample, SpreadAcc};
 /// A message in flight.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Envelope<M> {
-    /// The tick at which it arrives.
-    pub(crate) at: u64,
     /// The node it is delivered to.
     pub(crate) to: u32,
     /// The sender (for a bounce: the node that could not be reached).
@@ -76,9 +74,17 @@ pub(crate) struct Shard<N: Node, P: Probe<N>> {
     started: bool,
     slots: Vec<Slot<N>>,
     pending: BTreeMap<u64, Vec<Envelope<N::Message>>>,
+    /// Emptied delivery buffers, kept to avoid reallocating every tick.
+    recycled: Vec<Vec<Envelope<N::Message>>>,
+    /// The tick's messages in delivery order (reused).
+    ordered: Vec<Option<Envelope<N::Message>>>,
+    /// Scratch for the counting sort by receiver.
+    bucket: Vec<u32>,
     timers: BTreeMap<u64, Vec<(u32, N::Timer)>>,
     effects: Effects<N::Message, N::Timer, N::Event>,
     outbox: Vec<Envelope<N::Message>>,
+    /// The arrival tick of each message of the outbox.
+    outbox_at: Vec<u64>,
     probe: P,
     samples: Vec<Sample<P::Summary>>,
     events: Vec<EventRecord<N::Event>>,
@@ -194,9 +200,13 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             started: false,
             slots,
             pending: BTreeMap::new(),
+            recycled: Vec::new(),
+            ordered: Vec::new(),
+            bucket: Vec::new(),
             timers: BTreeMap::new(),
             effects: Effects::default(),
             outbox: Vec::new(),
+            outbox_at: Vec::new(),
             probe,
             samples: Vec::new(),
             events: Vec::new(),
@@ -220,12 +230,17 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
         (id / self.peers) as usize
     }
 
-    /// Accepts a message from the exchange.
-    pub(crate) fn stash(&mut self, env: Envelope<N::Message>) {
-        if env.at > self.last_tick {
-            self.metrics.in_flight_at_end += 1;
+    /// Accepts a batch of messages arriving at tick `at` from the exchange.
+    pub(crate) fn stash(&mut self, at: u64, batch: &mut Vec<Envelope<N::Message>>) {
+        if at > self.last_tick {
+            self.metrics.in_flight_at_end += batch.len() as u64;
+            batch.clear();
         } else {
-            self.pending.entry(env.at).or_default().push(env);
+            let recycled = &mut self.recycled;
+            self.pending
+                .entry(at)
+                .or_insert_with(|| recycled.pop().unwrap_or_default())
+                .append(batch);
         }
     }
 
@@ -245,9 +260,10 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
         .filter(|t| *t <= self.last_tick)
     }
 
-    /// Messages produced by the last tick, for the exchange.
-    pub(crate) fn outbox(&mut self) -> &mut Vec<Envelope<N::Message>> {
-        &mut self.outbox
+    /// Messages produced by the last tick, for the exchange, with their
+    /// arrival ticks.
+    pub(crate) fn outbox(&mut self) -> (&mut Vec<Envelope<N::Message>>, &mut Vec<u64>) {
+        (&mut self.outbox, &mut self.outbox_at)
     }
 
     /// Processes tick `t` (the next tick with work).
@@ -263,8 +279,12 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             }
         }
         if let Some(mut due) = self.pending.remove(&t) {
-            due.sort_unstable_by_key(|e| (e.to, e.from, e.seq, e.bounced));
-            for env in due {
+            self.delivery_order(&mut due);
+            if self.recycled.len() < 4 {
+                self.recycled.push(due);
+            }
+            let mut ordered = std::mem::take(&mut self.ordered);
+            for env in ordered.iter_mut().filter_map(Option::take) {
                 let l = self.local(env.to);
                 let slot = &mut self.slots[l];
                 if slot.crash_tick <= t {
@@ -288,6 +308,8 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
                     });
                 }
             }
+            ordered.clear();
+            self.ordered = ordered;
         }
         if let Some(due) = self.timers.remove(&t) {
             for (l, timer) in due {
@@ -332,7 +354,56 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
         if at > self.last_tick {
             self.metrics.in_flight_at_end += 1;
         } else {
-            self.pending.entry(at).or_default().push(env);
+            let recycled = &mut self.recycled;
+            self.pending
+                .entry(at)
+                .or_insert_with(|| recycled.pop().unwrap_or_default())
+                .push(env);
+        }
+    }
+
+    /// Moves `due` into `self.ordered` in delivery order: by receiver,
+    /// then sender, then the sender's sequence number. A busy tick is
+    /// scattered by a counting sort on the receiver (reading `due` in
+    /// order; nodes are then visited in memory order), a sparse one is
+    /// sorted in place.
+    fn delivery_order(&mut self, due: &mut Vec<Envelope<N::Message>>) {
+        let key = |e: &Envelope<N::Message>| (e.to, e.from, e.seq, e.bounced);
+        let nl = self.slots.len();
+        let ordered = &mut self.ordered;
+        ordered.clear();
+        if due.len() < nl / 8 {
+            due.sort_unstable_by_key(key);
+            ordered.extend(due.drain(..).map(Some));
+            return;
+        }
+        let peers = self.peers;
+        let bucket = &mut self.bucket;
+        bucket.clear();
+        bucket.resize(nl + 1, 0);
+        for e in due.iter() {
+            bucket[(e.to / peers) as usize + 1] += 1;
+        }
+        for l in 0..nl {
+            bucket[l + 1] += bucket[l];
+        }
+        ordered.resize_with(due.len(), || None);
+        for e in due.drain(..) {
+            let b = &mut bucket[(e.to / peers) as usize];
+            // The place holds `None`: forgetting it leaks nothing, and
+            // spares the read a plain assignment would do to drop it.
+            std::mem::forget(std::mem::replace(&mut ordered[*b as usize], Some(e)));
+            *b += 1;
+        }
+        // bucket[l] is now the end of bucket l: sort the buckets that hold
+        // more than one message.
+        let mut start = 0usize;
+        for &end in bucket.iter().take(nl) {
+            let end = end as usize;
+            if end - start > 1 {
+                ordered[start..end].sort_unstable_by_key(|e| e.as_ref().map(key));
+            }
+            start = end;
         }
     }
 
@@ -407,8 +478,8 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             } else {
                 (out.to.0, id)
             };
+            self.outbox_at.push(at);
             self.outbox.push(Envelope {
-                at,
                 to,
                 from,
                 seq,

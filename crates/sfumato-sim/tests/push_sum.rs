@@ -17,12 +17,7 @@ fn average(n: u32) -> f64 {
 }
 
 fn gossip(n: u32, rounds: u32, sampling: PeerSampling) -> GossipConfig {
-    GossipConfig {
-        population: n,
-        sampling,
-        period: Time::from_millis(1000),
-        rounds,
-    }
+    GossipConfig::new(n, sampling, Time::from_millis(1000), rounds).unwrap()
 }
 
 fn push_sum(cfg: GossipConfig) -> impl Fn(NodeId, &mut NodeRng) -> PushSum + Send + Sync + Clone {
@@ -186,12 +181,7 @@ fn total_mass(
 #[test]
 fn push_pull_conserves_mass_with_overlapping_exchanges_in_virtual_time() {
     let n = 2_000;
-    let cfg = GossipConfig {
-        population: n,
-        sampling: PeerSampling::Uniform,
-        period: Time::from_millis(10),
-        rounds: 60,
-    };
+    let cfg = GossipConfig::new(n, PeerSampling::Uniform, Time::from_millis(10), 60).unwrap();
     let mut config = SimConfig::rounds(5, n, 1);
     config.workers = 2;
     config.mode = Mode::VirtualTime {

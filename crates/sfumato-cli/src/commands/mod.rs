@@ -8,11 +8,16 @@ mod dp_calibrate;
 mod dp_gossip;
 mod dp_sample;
 mod overlay;
+mod sim_bench;
+mod sim_broadcast;
+mod sim_gossip;
+mod sim_runtime;
 mod traces_generate;
 mod traces_import;
 mod traces_stats;
 
 use crate::cli::{Command, CryptoCommand, DpCommand, OverlayCommand, TracesCommand};
+use crate::cli_sim::SimCommand;
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -35,6 +40,14 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Crypto(CryptoCommand::Bench(args)) => crypto_bench::run(args, out),
         Command::Overlay(OverlayCommand::Primes(args)) => overlay::primes(args, out),
         Command::Overlay(OverlayCommand::Gaps(args)) => overlay::gaps(args, out),
+        Command::Sim(SimCommand::PushSum(args)) => {
+            sim_gossip::run_gossip(sim_gossip::Protocol::PushSum, args, out)
+        }
+        Command::Sim(SimCommand::PushPull(args)) => {
+            sim_gossip::run_gossip(sim_gossip::Protocol::PushPull, args, out)
+        }
+        Command::Sim(SimCommand::Broadcast(args)) => sim_broadcast::run(args, out),
+        Command::Sim(SimCommand::Bench(args)) => sim_bench::run_bench(args, out),
         Command::Demo(args) => demo::run(args, out),
     }
 }

@@ -9,7 +9,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::context::NodeContext;
-use crate::error::Result;
 use crate::gossip::peers::PeerSampler;
 use crate::gossip::push_sum::{GossipConfig, GossipTimer};
 use crate::message::Message;
@@ -76,16 +75,16 @@ where
         mode: Dissemination,
         config: &GossipConfig,
         rng: &mut R,
-    ) -> Result<MinIdEpidemic<V>> {
-        Ok(MinIdEpidemic {
+    ) -> MinIdEpidemic<V> {
+        MinIdEpidemic {
             informed_at: proposal.as_ref().map(|_| Time::ZERO),
             current: proposal,
-            peers: PeerSampler::new(config.sampling, me, config.population, rng)?,
+            peers: config.sampler(me, rng),
             mode,
-            period: config.period,
-            rounds: config.rounds,
+            period: config.period(),
+            rounds: config.rounds(),
             acted: 0,
-        })
+        }
     }
 
     /// The candidate the node holds.

@@ -16,7 +16,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::context::NodeContext;
-use crate::error::Result;
 use crate::gossip::peers::{PeerSampler, ViewEntry};
 use crate::gossip::push_sum::{GossipConfig, GossipTimer, Mass};
 use crate::message::Message;
@@ -65,14 +64,14 @@ impl PushPull {
         initial: Mass,
         config: &GossipConfig,
         rng: &mut R,
-    ) -> Result<PushPull> {
-        Ok(PushPull {
+    ) -> PushPull {
+        PushPull {
             mass: initial,
-            peers: PeerSampler::new(config.sampling, me, config.population, rng)?,
-            period: config.period,
-            rounds: config.rounds,
+            peers: config.sampler(me, rng),
+            period: config.period(),
+            rounds: config.rounds(),
             requests: 0,
-        })
+        }
     }
 
     /// The current mass.

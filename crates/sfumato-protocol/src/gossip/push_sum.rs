@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::context::NodeContext;
-use crate::error::Result;
+use crate::error::{ProtocolError, Result};
 use crate::gossip::peers::{PeerSampler, PeerSampling, ViewEntry};
 use crate::message::Message;
 use crate::node::{Node, NodeId, Time};
@@ -42,17 +42,70 @@ pub struct PushSumMessage {
 
 impl Message for PushSumMessage {}
 
-/// How a gossip node chooses peers and how often it gossips.
+/// How a gossip node chooses peers and how often it gossips; checked at
+/// construction, so the nodes built from it cannot fail.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GossipConfig {
-    /// The population size (ids `0..population`).
-    pub population: u32,
-    /// Peer selection.
-    pub sampling: PeerSampling,
-    /// The time between two gossip actions of a node (one round).
-    pub period: Time,
+    population: u32,
+    sampling: PeerSampling,
+    period: Time,
+    rounds: u32,
+}
+
+impl GossipConfig {
+    /// `population` nodes (at least 2) choosing peers with `sampling`,
+    /// gossiping every `period` (positive), `rounds` times each.
+    pub fn new(population: u32, sampling: PeerSampling, period: Time, rounds: u32) -> Result<Self> {
+        if population < 2 {
+            return Err(ProtocolError::invalid(
+                "population",
+                "gossip needs at least 2 nodes",
+            ));
+        }
+        if let PeerSampling::Newscast { view_size: 0 } = sampling {
+            return Err(ProtocolError::invalid("view size", "must be at least 1"));
+        }
+        if period.0 == 0 {
+            return Err(ProtocolError::invalid("period", "must be positive"));
+        }
+        Ok(GossipConfig {
+            population,
+            sampling,
+            period,
+            rounds,
+        })
+    }
+
+    /// The population size.
+    pub fn population(&self) -> u32 {
+        self.population
+    }
+
+    /// The time between two gossip actions of a node.
+    pub fn period(&self) -> Time {
+        self.period
+    }
+
     /// How many gossip actions a node initiates.
-    pub rounds: u32,
+    pub fn rounds(&self) -> u32 {
+        self.rounds
+    }
+
+    /// The same with `rounds` actions.
+    pub fn with_rounds(self, rounds: u32) -> Self {
+        GossipConfig { rounds, ..self }
+    }
+
+    /// The node's peer sampler (cannot fail: the configuration was checked).
+    pub(crate) fn sampler<R: rand_core::Rng + ?Sized>(
+        &self,
+        me: NodeId,
+        rng: &mut R,
+    ) -> PeerSampler {
+        PeerSampler::new(self.sampling, me, self.population, rng).unwrap_or(PeerSampler::Uniform {
+            population: self.population,
+        })
+    }
 }
 
 /// The periodic "gossip now" timer of the gossip nodes.
@@ -81,14 +134,14 @@ impl PushSum {
         initial: Mass,
         config: &GossipConfig,
         rng: &mut R,
-    ) -> Result<PushSum> {
-        Ok(PushSum {
+    ) -> PushSum {
+        PushSum {
             mass: initial,
-            peers: PeerSampler::new(config.sampling, me, config.population, rng)?,
-            period: config.period,
-            rounds: config.rounds,
+            peers: config.sampler(me, rng),
+            period: config.period(),
+            rounds: config.rounds(),
             pushes: 0,
-        })
+        }
     }
 
     /// The current mass.
