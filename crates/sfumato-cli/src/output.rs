@@ -6,7 +6,7 @@
 //! `BrokenPipe`.
 
 use std::fmt::Display;
-use std::io::{self, BufWriter, StdoutLock, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 
 use serde::Serialize;
 use sfumato_dp::ExactScale;
@@ -15,15 +15,16 @@ use crate::error::CliError;
 
 /// Where a command prints: stdout, buffered, in text or JSON mode.
 pub(crate) struct Output {
-    out: BufWriter<StdoutLock<'static>>,
+    out: BufWriter<Stdout>,
     json: bool,
 }
 
 impl Output {
-    /// Locks stdout for the rest of the run.
+    /// Buffered stdout. Not locked for the whole run: timely's networking
+    /// threads print to stdout while a cluster connects, and must not block.
     pub(crate) fn stdout(json: bool) -> Self {
         Output {
-            out: BufWriter::new(io::stdout().lock()),
+            out: BufWriter::new(io::stdout()),
             json,
         }
     }

@@ -16,6 +16,7 @@
 //! or processes (see the processing order in the `shard` module).
 
 pub mod byzantine;
+mod cluster;
 pub mod config;
 pub mod error;
 mod hash;
@@ -26,6 +27,7 @@ pub mod report;
 mod runner;
 mod shard;
 
+pub use cluster::CONNECT_TIMEOUT;
 pub use config::{Cluster, CostModel, Faults, LatencyModel, Mode, SimConfig, parse_duration};
 pub use error::{Result, SimError};
 pub use report::{

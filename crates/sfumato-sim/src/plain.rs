@@ -163,8 +163,8 @@ where
             if t == 0 {
                 p.call(i, t, false, |node, ctx| node.start(ctx));
             }
-            for k in start[i]..start[i + 1] {
-                let Some((from, msg)) = inbox[k].take() else {
+            for arrived in &mut inbox[start[i]..start[i + 1]] {
+                let Some((from, msg)) = arrived.take() else {
                     continue;
                 };
                 p.received[i] += 1;

@@ -20,12 +20,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use sfumato_protocol::{Node, NodeId, NodeRng};
+use timely::communication::allocator::ProcessBuilder;
+use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
+use timely::communication::{AllocatorBuilder, Hooks};
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::operator::Operator;
 use timely::dataflow::operators::{Capability, ConnectLoop, Feedback, Input, Probe as _};
 use timely::dataflow::{InputHandle, ProbeHandle};
-use timely::{CommunicationConfig, Config, WorkerConfig};
+use timely::{CommunicationConfig, WorkerConfig};
 
 use crate::config::SimConfig;
 use crate::error::{Result, SimError};
@@ -53,166 +56,190 @@ where
     P: Probe<N>,
 {
     config.validate()?;
-    let timely_config = match &config.cluster {
-        None if config.workers == 1 => Config::thread(),
-        None => Config::process(config.workers),
-        Some(c) => Config {
-            communication: CommunicationConfig::Cluster {
-                threads: config.workers,
-                process: c.process,
-                addresses: c.addresses.clone(),
-                report: false,
-                zerocopy: false,
-            },
-            worker: WorkerConfig::default(),
-        },
-    };
+    // One process: timely's own set-up. A cluster: our sockets (see
+    // `cluster`), then timely's networking over them.
+    let (builders, others): (Vec<AllocatorBuilder>, Box<dyn std::any::Any + Send>) =
+        match &config.cluster {
+            None => {
+                let communication = if config.workers == 1 {
+                    CommunicationConfig::Thread
+                } else {
+                    CommunicationConfig::Process(config.workers)
+                };
+                communication.try_build().map_err(SimError::Runtime)?
+            }
+            Some(c) => {
+                let sockets = crate::cluster::connect(c, crate::cluster::CONNECT_TIMEOUT)?;
+                let hooks = Hooks::default();
+                let process = ProcessBuilder::new_typed_vector(
+                    config.workers,
+                    hooks.refill.clone(),
+                    hooks.spill.clone(),
+                );
+                let (tcp, guard) = initialize_networking_from_sockets(
+                    process,
+                    sockets,
+                    c.process,
+                    config.workers,
+                    hooks,
+                )
+                .map_err(|e| SimError::Runtime(format!("cluster networking: {e}")))?;
+                (
+                    tcp.into_iter().map(AllocatorBuilder::Tcp).collect(),
+                    Box::new(guard),
+                )
+            }
+        };
     let processes = config.cluster.as_ref().map_or(1, |c| c.addresses.len());
     let this_process = config.cluster.as_ref().map_or(0, |c| c.process);
     let merge_probe = probe.clone();
     let shared = Arc::new((config.clone(), factory, probe, progress));
     let started = Instant::now();
-    let guards = timely::execute(timely_config, move |worker| {
-        let (config, factory, probe, progress) = &*shared;
-        let index = worker.index();
-        let peers = worker.peers();
-        let shard = Rc::new(RefCell::new(Shard::new(
-            config,
-            index,
-            peers,
-            factory,
-            probe.clone(),
-        )));
-        let last_tick = shard.borrow().last_tick();
+    let guards =
+        timely::execute::execute_from(builders, others, WorkerConfig::default(), move |worker| {
+            let (config, factory, probe, progress) = &*shared;
+            let index = worker.index();
+            let peers = worker.peers();
+            let shard = Rc::new(RefCell::new(Shard::new(
+                config,
+                index,
+                peers,
+                factory,
+                probe.clone(),
+            )));
+            let last_tick = shard.borrow().last_tick();
 
-        // Dataflow 1: the nodes.
-        let loop_probe = ProbeHandle::new();
-        {
-            let shard = shard.clone();
-            let loop_probe = loop_probe.clone();
-            worker.dataflow::<u64, _, _>(move |scope| {
-                let (handle, cycle) = scope.feedback::<Vec<Envelope<N::Message>>>(1);
-                cycle
-                    .unary_frontier(
-                        Exchange::new(|e: &Envelope<N::Message>| u64::from(e.to)),
-                        "Nodes",
-                        move |initial, _info| {
-                            let mut held: Option<Capability<u64>> = Some(initial);
-                            move |(input, frontier), output| {
-                                let mut shard = shard.borrow_mut();
-                                input.for_each_stamp(|cap, data| {
-                                    let Some(&t) = cap.least() else { return };
-                                    if held.as_ref().is_none_or(|h| t < *h.time())
-                                        && t <= shard.last_tick()
-                                    {
-                                        held = cap.retain_least(0);
-                                    }
-                                    for batch in data {
-                                        shard.stash(t, batch);
-                                    }
-                                });
-                                loop {
-                                    let Some(t) = shard.next_tick() else {
-                                        held = None;
-                                        break;
-                                    };
-                                    if frontier.frontier().less_equal(&t) {
-                                        break;
-                                    }
-                                    let Some(cap) = held.as_mut() else { break };
-                                    if *cap.time() < t {
-                                        cap.downgrade(&t);
-                                    }
-                                    shard.process_tick(t);
-                                    // Send what the tick produced, grouped by the
-                                    // time it leaves (one tick before arrival).
-                                    let (outbox, arrivals) = shard.outbox();
-                                    if let Some(&at) = arrivals.first()
-                                        && arrivals.iter().all(|a| *a == at)
-                                    {
-                                        let c = cap.delayed(&(at - 1));
-                                        output.session(&c).give_container(outbox);
-                                    } else {
-                                        let mut by_time: BTreeMap<u64, Vec<Envelope<N::Message>>> =
-                                            BTreeMap::new();
-                                        for (env, at) in outbox.drain(..).zip(arrivals.iter()) {
-                                            by_time.entry(at - 1).or_default().push(env);
+            // Dataflow 1: the nodes.
+            let loop_probe = ProbeHandle::new();
+            {
+                let shard = shard.clone();
+                let loop_probe = loop_probe.clone();
+                worker.dataflow::<u64, _, _>(move |scope| {
+                    let (handle, cycle) = scope.feedback::<Vec<Envelope<N::Message>>>(1);
+                    cycle
+                        .unary_frontier(
+                            Exchange::new(|e: &Envelope<N::Message>| u64::from(e.to)),
+                            "Nodes",
+                            move |initial, _info| {
+                                let mut held: Option<Capability<u64>> = Some(initial);
+                                move |(input, frontier), output| {
+                                    let mut shard = shard.borrow_mut();
+                                    input.for_each_stamp(|cap, data| {
+                                        let Some(&t) = cap.least() else { return };
+                                        if held.as_ref().is_none_or(|h| t < *h.time())
+                                            && t <= shard.last_tick()
+                                        {
+                                            held = cap.retain_least(0);
                                         }
-                                        for (time, mut batch) in by_time {
-                                            let c = cap.delayed(&time);
-                                            output.session(&c).give_container(&mut batch);
+                                        for batch in data {
+                                            shard.stash(t, batch);
                                         }
+                                    });
+                                    loop {
+                                        let Some(t) = shard.next_tick() else {
+                                            held = None;
+                                            break;
+                                        };
+                                        if frontier.frontier().less_equal(&t) {
+                                            break;
+                                        }
+                                        let Some(cap) = held.as_mut() else { break };
+                                        if *cap.time() < t {
+                                            cap.downgrade(&t);
+                                        }
+                                        shard.process_tick(t);
+                                        // Send what the tick produced, grouped by the
+                                        // time it leaves (one tick before arrival).
+                                        let (outbox, arrivals) = shard.outbox();
+                                        if let Some(&at) = arrivals.first()
+                                            && arrivals.iter().all(|a| *a == at)
+                                        {
+                                            let c = cap.delayed(&(at - 1));
+                                            output.session(&c).give_container(outbox);
+                                        } else {
+                                            let mut by_time: BTreeMap<
+                                                u64,
+                                                Vec<Envelope<N::Message>>,
+                                            > = BTreeMap::new();
+                                            for (env, at) in outbox.drain(..).zip(arrivals.iter()) {
+                                                by_time.entry(at - 1).or_default().push(env);
+                                            }
+                                            for (time, mut batch) in by_time {
+                                                let c = cap.delayed(&time);
+                                                output.session(&c).give_container(&mut batch);
+                                            }
+                                        }
+                                        outbox.clear();
+                                        arrivals.clear();
                                     }
-                                    outbox.clear();
-                                    arrivals.clear();
-                                }
-                                if let (Some(cap), Some(next)) = (held.as_mut(), shard.next_tick())
-                                    && *cap.time() < next
-                                {
-                                    cap.downgrade(&next);
-                                }
-                            }
-                        },
-                    )
-                    .probe_with(&loop_probe)
-                    .connect_loop(handle);
-            });
-        }
-
-        // Dataflow 2: every shard's results to worker 0.
-        let collected: Rc<RefCell<Vec<ShardResult<_, _>>>> = Rc::new(RefCell::new(Vec::new()));
-        let mut results_in: InputHandle<u64, CapacityContainerBuilder<Vec<ShardResult<_, _>>>> =
-            InputHandle::new();
-        let results_probe = ProbeHandle::new();
-        {
-            let collected = collected.clone();
-            let results_probe = results_probe.clone();
-            worker.dataflow::<u64, _, _>(|scope| {
-                scope
-                    .input_from(&mut results_in)
-                    .unary::<CapacityContainerBuilder<Vec<()>>, _, _, _>(
-                        Exchange::new(|_r: &ShardResult<_, _>| 0u64),
-                        "Collect",
-                        move |_cap, _info| {
-                            move |input, _output| {
-                                input.for_each_stamp(|_cap, data| {
-                                    for batch in data {
-                                        collected.borrow_mut().append(batch);
+                                    if let (Some(cap), Some(next)) =
+                                        (held.as_mut(), shard.next_tick())
+                                        && *cap.time() < next
+                                    {
+                                        cap.downgrade(&next);
                                     }
-                                });
-                            }
-                        },
-                    )
-                    .probe_with(&results_probe);
-            });
-        }
+                                }
+                            },
+                        )
+                        .probe_with(&loop_probe)
+                        .connect_loop(handle);
+                });
+            }
 
-        let mut reported = u64::MAX;
-        while !loop_probe.done() {
-            worker.step_or_park(None);
-            if let Some(report) = progress.as_ref().filter(|_| index == 0) {
-                let done = loop_probe
-                    .with_frontier(|f| f.first().copied())
-                    .unwrap_or(last_tick + 1);
-                if done != reported {
-                    reported = done;
-                    report(Progress {
-                        completed_ticks: done.min(last_tick + 1),
-                        total_ticks: last_tick + 1,
-                    });
+            // Dataflow 2: every shard's results to worker 0.
+            let collected: Rc<RefCell<Vec<ShardResult<_, _>>>> = Rc::new(RefCell::new(Vec::new()));
+            let mut results_in: InputHandle<u64, CapacityContainerBuilder<Vec<ShardResult<_, _>>>> =
+                InputHandle::new();
+            let results_probe = ProbeHandle::new();
+            {
+                let collected = collected.clone();
+                let results_probe = results_probe.clone();
+                worker.dataflow::<u64, _, _>(|scope| {
+                    scope
+                        .input_from(&mut results_in)
+                        .unary::<CapacityContainerBuilder<Vec<()>>, _, _, _>(
+                            Exchange::new(|_r: &ShardResult<_, _>| 0u64),
+                            "Collect",
+                            move |_cap, _info| {
+                                move |input, _output| {
+                                    input.for_each_stamp(|_cap, data| {
+                                        for batch in data {
+                                            collected.borrow_mut().append(batch);
+                                        }
+                                    });
+                                }
+                            },
+                        )
+                        .probe_with(&results_probe);
+                });
+            }
+
+            let mut reported = u64::MAX;
+            while !loop_probe.done() {
+                worker.step_or_park(None);
+                if let Some(report) = progress.as_ref().filter(|_| index == 0) {
+                    let done = loop_probe
+                        .with_frontier(|f| f.first().copied())
+                        .unwrap_or(last_tick + 1);
+                    if done != reported {
+                        reported = done;
+                        report(Progress {
+                            completed_ticks: done.min(last_tick + 1),
+                            total_ticks: last_tick + 1,
+                        });
+                    }
                 }
             }
-        }
-        let result = shard.borrow_mut().finish(this_process, peak_rss_bytes());
-        results_in.send(result);
-        drop(results_in);
-        while !results_probe.done() {
-            worker.step_or_park(None);
-        }
-        let parts = std::mem::take(&mut *collected.borrow_mut());
-        (index == 0).then_some(parts)
-    })
-    .map_err(SimError::Runtime)?;
+            let result = shard.borrow_mut().finish(this_process, peak_rss_bytes());
+            results_in.send(result);
+            drop(results_in);
+            while !results_probe.done() {
+                worker.step_or_park(None);
+            }
+            let parts = std::mem::take(&mut *collected.borrow_mut());
+            (index == 0).then_some(parts)
+        })
+        .map_err(SimError::Runtime)?;
     let mut parts = None;
     for joined in guards.join() {
         match joined {

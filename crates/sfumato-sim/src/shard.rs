@@ -392,7 +392,7 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             let b = &mut bucket[(e.to / peers) as usize];
             // The place holds `None`: forgetting it leaks nothing, and
             // spares the read a plain assignment would do to drop it.
-            std::mem::forget(std::mem::replace(&mut ordered[*b as usize], Some(e)));
+            std::mem::forget(ordered[*b as usize].replace(e));
             *b += 1;
         }
         // bucket[l] is now the end of bucket l: sort the buckets that hold

@@ -138,7 +138,7 @@ fn print(
         .samples
         .iter()
         .enumerate()
-        .filter(|(k, _)| (*k as u64) % args.every == 0 || *k + 1 == report.samples.len())
+        .filter(|(k, _)| (*k as u64).is_multiple_of(args.every) || *k + 1 == report.samples.len())
         .map(|(_, s)| s)
         .collect();
     let m = &report.metrics;
