@@ -31,7 +31,6 @@ fn push_sum(cfg: GossipConfig) -> impl Fn(NodeId, &mut NodeRng) -> PushSum + Sen
             &cfg,
             rng,
         )
-        .expect("valid config")
     }
 }
 
@@ -204,7 +203,6 @@ fn push_pull_conserves_mass_with_overlapping_exchanges_in_virtual_time() {
             &cfg,
             rng,
         )
-        .expect("valid")
     };
     let probe = EstimateError::new(
         average(n),
