@@ -107,7 +107,7 @@ fn silent_byzantine_nodes_send_nothing_and_honest_ones_still_converge() {
     let cfg = GossipConfig::new(n, PeerSampling::Uniform, Time::from_millis(1000), 40).unwrap();
     let make = move |id: NodeId, rng: &mut NodeRng| {
         let node = PushSum::new(id, Mass { s: 1.0, w: 1.0 }, &cfg, rng);
-        if id.0 % 10 == 0 {
+        if id.0.is_multiple_of(10) {
             Participant::Byzantine {
                 node,
                 adversary: Silent,
