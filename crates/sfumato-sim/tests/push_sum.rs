@@ -116,13 +116,7 @@ fn churn_conserves_mass_and_loss_biases_but_still_converges() {
     // Bounced pushes are taken back: the mass is intact, so the nodes
     // converge to the exact average, only a little slower.
     assert!(e[59] < 1e-3 && e[59] < e[20] / 1000.0, "churn: {e:?}");
-    let (_, w) = total_mass(
-        &config,
-        push_sum(GossipConfig {
-            rounds: rounds - 1,
-            ..cfg
-        }),
-    );
+    let (_, w) = total_mass(&config, push_sum(cfg.with_rounds(rounds - 1)));
     assert!((w - f64::from(n)).abs() < 1e-6, "churn lost weight: {w}");
 
     config.faults = Faults {
@@ -138,13 +132,7 @@ fn churn_conserves_mass_and_loss_biases_but_still_converges() {
     // error falls by orders of magnitude to a small plateau.
     assert!(e[59] < 0.01, "loss: {e:?}");
     assert!(e[59] < e[15] / 10.0, "loss: {e:?}");
-    let (_, w) = total_mass(
-        &config,
-        push_sum(GossipConfig {
-            rounds: rounds - 1,
-            ..cfg
-        }),
-    );
+    let (_, w) = total_mass(&config, push_sum(cfg.with_rounds(rounds - 1)));
     assert!(w < f64::from(n) * 0.99, "loss kept the weight: {w}");
     let _ = target;
 }
