@@ -14,8 +14,9 @@
 
 use core::convert::Infallible;
 
-use chacha20::ChaCha8Rng;
-use rand_core::{SeedableRng, TryCryptoRng, TryRng};
+use chacha20::ChaCha8;
+use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+use rand_core::{TryCryptoRng, TryRng};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -44,28 +45,72 @@ impl RngKey {
     }
 }
 
-/// Positions are multiples of one refill of the generator (4 ChaCha blocks,
-/// 64 words), so that successive calls never reuse a word.
-const REFILL_WORDS: u128 = 64;
+/// Words (u32) per ChaCha block.
+const BLOCK_WORDS: u64 = 16;
 
 /// A node's stream, positioned at some word.
-pub struct NodeRng(ChaCha8Rng);
+///
+/// Block `b` of stream `s` is the ChaCha8 keystream block with the
+/// 96-bit nonce `s (8 bytes LE) ‖ b >> 32 (4 bytes LE)` and block counter
+/// `b mod 2³²`; words are taken in order, little-endian. One block is
+/// computed at a time: a node that draws a single number per round pays
+/// for 64 bytes, not for a generator's whole buffer.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct NodeRng {
+    key: [u8; 32],
+    stream: u64,
+    /// The next block to compute.
+    next_block: u64,
+    buf: [u32; 16],
+    /// Next unread word of `buf` (16: empty).
+    idx: usize,
+}
 
 impl NodeRng {
-    /// Stream `stream` of `key`, at word position `position`.
+    /// Stream `stream` of `key`, at word position `position` (rounded up to
+    /// a whole block).
     pub fn at(key: &RngKey, stream: u64, position: u64) -> NodeRng {
-        let mut rng = ChaCha8Rng::from_seed(key.0);
-        rng.set_stream(stream);
-        rng.set_word_pos(u128::from(position));
-        NodeRng(rng)
+        NodeRng {
+            key: key.0,
+            stream,
+            next_block: position.div_ceil(BLOCK_WORDS),
+            buf: [0; 16],
+            idx: 16,
+        }
     }
 
     /// The position from which the next, independent use must start: the
-    /// current position rounded up to a whole refill.
+    /// next whole block.
     pub fn next_position(&self) -> u64 {
-        let pos = self.0.get_word_pos();
-        let rounded = pos.div_ceil(REFILL_WORDS) * REFILL_WORDS;
-        u64::try_from(rounded).unwrap_or(u64::MAX)
+        self.next_block.saturating_mul(BLOCK_WORDS)
+    }
+
+    fn refill(&mut self) {
+        let b = self.next_block;
+        let mut nonce = [0u8; 12];
+        nonce[..8].copy_from_slice(&self.stream.to_le_bytes());
+        nonce[8..].copy_from_slice(&((b >> 32) as u32).to_le_bytes());
+        let mut cipher = ChaCha8::new(&self.key.into(), &nonce.into());
+        cipher.seek((b & 0xffff_ffff) * 64);
+        let mut bytes = [0u8; 64];
+        cipher.write_keystream(&mut bytes);
+        for (w, chunk) in self.buf.iter_mut().zip(bytes.chunks_exact(4)) {
+            let mut four = [0u8; 4];
+            four.copy_from_slice(chunk);
+            *w = u32::from_le_bytes(four);
+        }
+        bytes.zeroize();
+        self.next_block = b.wrapping_add(1);
+        self.idx = 0;
+    }
+
+    fn word(&mut self) -> u32 {
+        if self.idx == 16 {
+            self.refill();
+        }
+        let w = self.buf[self.idx];
+        self.idx += 1;
+        w
     }
 }
 
@@ -73,15 +118,21 @@ impl TryRng for NodeRng {
     type Error = Infallible;
 
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        self.0.try_next_u32()
+        Ok(self.word())
     }
 
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        self.0.try_next_u64()
+        let lo = u64::from(self.word());
+        let hi = u64::from(self.word());
+        Ok(lo | hi << 32)
     }
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        self.0.try_fill_bytes(dst)
+        for chunk in dst.chunks_mut(4) {
+            let w = self.word().to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+        Ok(())
     }
 }
 
@@ -112,21 +163,41 @@ mod tests {
         let mut a = NodeRng::at(&key, 5, 0);
         let first: Vec<u64> = (0..3).map(|_| a.next_u64()).collect();
         let next = a.next_position();
-        assert_eq!(next, 64);
+        assert_eq!(next, 16);
         let mut again = NodeRng::at(&key, 5, 0);
         let replay: Vec<u64> = (0..3).map(|_| again.next_u64()).collect();
         assert_eq!(first, replay);
         let mut b = NodeRng::at(&key, 5, next);
         assert!(!first.contains(&b.next_u64()));
-        // Drawing a whole refill lands exactly on the next boundary.
+        // Drawing a whole block lands exactly on the next boundary.
         let mut c = NodeRng::at(&key, 5, 0);
-        for _ in 0..32 {
+        for _ in 0..8 {
             c.next_u64();
         }
-        assert_eq!(c.next_position(), 64);
+        assert_eq!(c.next_position(), 16);
         c.next_u32();
-        assert_eq!(c.next_position(), 128);
+        assert_eq!(c.next_position(), 32);
         assert!(format!("{key:?}").contains(".."));
+    }
+
+    #[test]
+    fn the_stream_is_the_chacha8_keystream() {
+        use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+        let key = RngKey::from_bytes([7; 32]);
+        let mut r = NodeRng::at(&key, 3, 32);
+        let mut bytes = [0u8; 16];
+        r.fill_bytes(&mut bytes);
+        let mut nonce = [0u8; 12];
+        nonce[0] = 3;
+        let mut c = ChaCha8::new(&[7u8; 32].into(), &nonce.into());
+        c.seek(2 * 64u64);
+        let mut expected = [0u8; 16];
+        c.write_keystream(&mut expected);
+        assert_eq!(bytes, expected);
+        // Far positions use the high nonce word instead of overflowing.
+        let mut far = NodeRng::at(&key, 3, 16 * (1u64 << 32));
+        far.next_u64();
+        assert_eq!(far.next_position(), 16 * ((1u64 << 32) + 1));
     }
 
     #[test]

@@ -78,8 +78,12 @@ pub(crate) struct Shard<N: Node, P: Probe<N>> {
     recycled: Vec<Vec<Envelope<N::Message>>>,
     /// The tick's messages in delivery order (reused).
     ordered: Vec<Option<Envelope<N::Message>>>,
-    /// Scratch for the counting sort by receiver.
+    /// Scratch for the counting sort by receiver: ranges…
     bucket: Vec<u32>,
+    /// …and receivers within a range.
+    count: Vec<u32>,
+    /// The tick's messages grouped by range of receivers (reused).
+    stage: Vec<Option<Envelope<N::Message>>>,
     timers: BTreeMap<u64, Vec<(u32, N::Timer)>>,
     effects: Effects<N::Message, N::Timer, N::Event>,
     outbox: Vec<Envelope<N::Message>>,
@@ -203,6 +207,8 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             recycled: Vec::new(),
             ordered: Vec::new(),
             bucket: Vec::new(),
+            count: Vec::new(),
+            stage: Vec::new(),
             timers: BTreeMap::new(),
             effects: Effects::default(),
             outbox: Vec::new(),
@@ -308,7 +314,6 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
                     });
                 }
             }
-            ordered.clear();
             self.ordered = ordered;
         }
         if let Some(due) = self.timers.remove(&t) {
@@ -371,39 +376,74 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
         let key = |e: &Envelope<N::Message>| (e.to, e.from, e.seq, e.bounced);
         let nl = self.slots.len();
         let ordered = &mut self.ordered;
-        ordered.clear();
         if due.len() < nl / 8 {
             due.sort_unstable_by_key(key);
+            ordered.clear();
             ordered.extend(due.drain(..).map(Some));
             return;
         }
+        // Two passes, so that both scatter into few places at a time: by
+        // the high bits of the receiver's local index into at most 512
+        // ranges, then, inside each range (small enough for the cache),
+        // by receiver.
         let peers = self.peers;
+        let local = |e: &Envelope<N::Message>| (e.to / peers) as usize;
+        let bits = usize::BITS - nl.leading_zeros();
+        let shift = bits.saturating_sub(9);
+        let ranges = (nl >> shift) + 1;
         let bucket = &mut self.bucket;
         bucket.clear();
-        bucket.resize(nl + 1, 0);
+        bucket.resize(ranges + 1, 0);
         for e in due.iter() {
-            bucket[(e.to / peers) as usize + 1] += 1;
+            bucket[(local(e) >> shift) + 1] += 1;
         }
-        for l in 0..nl {
-            bucket[l + 1] += bucket[l];
+        for r in 0..ranges {
+            bucket[r + 1] += bucket[r];
         }
-        ordered.resize_with(due.len(), || None);
-        for e in due.drain(..) {
-            let b = &mut bucket[(e.to / peers) as usize];
-            // The place holds `None`: forgetting it leaks nothing, and
-            // spares the read a plain assignment would do to drop it.
-            std::mem::forget(ordered[*b as usize].replace(e));
-            *b += 1;
-        }
-        // bucket[l] is now the end of bucket l: sort the buckets that hold
-        // more than one message.
-        let mut start = 0usize;
-        for &end in bucket.iter().take(nl) {
-            let end = end as usize;
-            if end - start > 1 {
-                ordered[start..end].sort_unstable_by_key(|e| e.as_ref().map(key));
+        let stage = &mut self.stage;
+        empty_of_len(stage, due.len());
+        {
+            let mut fill: Vec<u32> = bucket[..ranges].to_vec();
+            for e in due.drain(..) {
+                let f = &mut fill[local(&e) >> shift];
+                // The place holds `None`: forgetting it leaks nothing, and
+                // spares the read a plain assignment would do to drop it.
+                std::mem::forget(stage[*f as usize].replace(e));
+                *f += 1;
             }
-            start = end;
+        }
+        empty_of_len(ordered, stage.len());
+        let width = 1usize << shift;
+        let count = &mut self.count;
+        for r in 0..ranges {
+            let (start, end) = (bucket[r] as usize, bucket[r + 1] as usize);
+            if start == end {
+                continue;
+            }
+            let base = r << shift;
+            count.clear();
+            count.resize(width + 1, 0);
+            for e in stage[start..end].iter().flatten() {
+                count[local(e) - base + 1] += 1;
+            }
+            for k in 0..width {
+                count[k + 1] += count[k];
+            }
+            for e in stage[start..end].iter_mut().filter_map(Option::take) {
+                let c = &mut count[local(&e) - base];
+                std::mem::forget(ordered[start + *c as usize].replace(e));
+                *c += 1;
+            }
+            // count[k] is now the end of receiver base + k: sort those with
+            // more than one message.
+            let mut from = start;
+            for &to in count.iter().take(width) {
+                let to = start + to as usize;
+                if to - from > 1 {
+                    ordered[from..to].sort_unstable_by_key(|e| e.as_ref().map(key));
+                }
+                from = to;
+            }
         }
     }
 
@@ -540,6 +580,16 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             process,
             peak_memory,
         }
+    }
+}
+
+/// Makes `v`, whose entries are all `None`, `len` long — without visiting
+/// the entries it keeps (clearing would look at each to drop it).
+fn empty_of_len<T>(v: &mut Vec<Option<T>>, len: usize) {
+    if v.len() < len {
+        v.resize_with(len, || None);
+    } else {
+        v.truncate(len);
     }
 }
 
