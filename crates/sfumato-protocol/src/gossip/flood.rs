@@ -58,7 +58,7 @@ impl OverlayFlood {
 
     /// `⌈log₂ n⌉ + t`: the TTL that tolerates `t` failures (Tremel §4.2).
     pub fn initial_ttl(overlay: &DeterministicOverlay, t: u32) -> u32 {
-        overlay.rounds_to_spread().saturating_add(t)
+        overlay.flood_ttl(t)
     }
 
     /// When the node first held the message.
