@@ -117,6 +117,14 @@ pub struct Faults {
     pub churn: f64,
     /// Probability that a message is lost silently.
     pub loss: f64,
+    /// Intermittent failures: probability that a node is offline for a
+    /// whole `offline_period` (a meter that misses a slot, DREAM §6). An
+    /// offline node's messages, in and out, are dropped; its clock runs.
+    pub offline: f64,
+    /// The period `offline` applies to.
+    pub offline_period: Time,
+    /// Periods are counted from this time; before it nobody is offline.
+    pub offline_from: Time,
 }
 
 impl Faults {
@@ -131,6 +139,7 @@ impl Faults {
             ("failed at start", self.failed_at_start),
             ("churn", self.churn),
             ("loss", self.loss),
+            ("offline", self.offline),
         ] {
             if !(0.0..=1.0).contains(&p) {
                 return Err(SimError::invalid(
@@ -320,6 +329,9 @@ impl SimConfig {
                 "crash period",
                 "must be positive when crashes are random in virtual time",
             ));
+        }
+        if self.faults.offline > 0.0 && self.faults.offline_period.0 == 0 {
+            return Err(SimError::invalid("offline period", "must be positive"));
         }
         self.faults.validate(self.nodes)?;
         if let Some(c) = &self.cluster {

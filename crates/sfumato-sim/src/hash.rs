@@ -41,6 +41,7 @@ pub(crate) mod tag {
     pub(crate) const CHURN: u64 = 4;
     pub(crate) const CRASH: u64 = 5;
     pub(crate) const FAIL_AT_START: u64 = 6;
+    pub(crate) const OFFLINE: u64 = 7;
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub use cluster::CONNECT_TIMEOUT;
 pub use config::{Cluster, CostModel, Faults, LatencyModel, Mode, SimConfig, parse_duration};
 pub use error::{Result, SimError};
 pub use report::{
-    EventRecord, Metrics, NoProbe, Probe, Progress, ProgressFn, ReportOf, RunInfo, Sample,
-    SimReport, Spread,
+    EventRecord, Metrics, NoProbe, NodeStats, Probe, Progress, ProgressFn, ReportOf, RunInfo,
+    Sample, SimReport, Spread,
 };
 pub use runner::run;

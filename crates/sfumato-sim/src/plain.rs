@@ -18,7 +18,9 @@ use sfumato_protocol::{Context, Message, Node, NodeId, NodeRng, RngKey, Time};
 use crate::config::{CostModel, Faults, Mode, SimConfig};
 use crate::error::{Result, SimError};
 use crate::memory::peak_rss_bytes;
-use crate::report::{EventRecord, Metrics, Probe, ReportOf, RunInfo, Sample, SimReport, SpreadAcc};
+use crate::report::{
+    EventRecord, Metrics, NodeStats, Probe, ReportOf, RunInfo, Sample, SimReport, SpreadAcc,
+};
 
 type Ctx<'a, N> = Context<'a, <N as Node>::Message, <N as Node>::Timer, <N as Node>::Event>;
 
@@ -201,7 +203,13 @@ where
         }
         let mut summary = probe.empty();
         for (i, node) in p.nodes.iter().enumerate() {
-            probe.observe(NodeId(i as u32), node, now, &mut summary);
+            let stats = NodeStats {
+                sent: p.sent[i],
+                bytes_sent: p.bytes[i],
+                received: p.received[i],
+                cpu_micros: p.cpu[i],
+            };
+            probe.observe_with_stats(NodeId(i as u32), node, &stats, now, &mut summary);
         }
         samples.push(Sample {
             tick: t,

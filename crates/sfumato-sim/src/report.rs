@@ -28,8 +28,35 @@ pub trait Probe<N>: Clone + Send + Sync + 'static {
     /// Folds live node `id` into `into`.
     fn observe(&self, id: NodeId, node: &N, now: Time, into: &mut Self::Summary);
 
+    /// Folds live node `id` into `into`, knowing the runtime's counters of
+    /// it so far (the default ignores them).
+    fn observe_with_stats(
+        &self,
+        id: NodeId,
+        node: &N,
+        stats: &NodeStats,
+        now: Time,
+        into: &mut Self::Summary,
+    ) {
+        let _ = stats;
+        self.observe(id, node, now, into);
+    }
+
     /// Folds `other` into `into`.
     fn merge(&self, into: &mut Self::Summary, other: &Self::Summary);
+}
+
+/// The runtime's counters of one node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeStats {
+    /// Messages it sent.
+    pub sent: u64,
+    /// Encoded bytes it sent.
+    pub bytes_sent: u64,
+    /// Messages delivered to it.
+    pub received: u64,
+    /// Simulated CPU time it was charged, in microseconds.
+    pub cpu_micros: u64,
 }
 
 /// A probe that observes nothing.
@@ -150,6 +177,8 @@ pub struct Metrics {
     pub undeliverable: u64,
     /// Messages addressed to crashed nodes, dropped.
     pub dropped_at_crashed: u64,
+    /// Messages dropped because their sender or receiver was offline.
+    pub dropped_offline: u64,
     /// Messages addressed outside the population, dropped.
     pub misaddressed: u64,
     /// Messages still in flight when the run ended.

@@ -23,7 +23,7 @@ use sfumato_protocol::{Context, Message, Node, NodeId, NodeRng, RngKey, Time};
 
 use crate::config::{Faults, LatencyModel, Mode, SimConfig};
 use crate::hash::{hash, normal, tag, unit};
-use crate::report::{EventRecord, Metrics, Probe, Sample, SpreadAcc};
+use crate::report::{EventRecord, Metrics, NodeStats, Probe, Sample, SpreadAcc};
 
 /// A message in flight.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -68,6 +68,10 @@ pub(crate) struct Shard<N: Node, P: Probe<N>> {
     latency: LatencyModel,
     churn: f64,
     loss: f64,
+    offline: f64,
+    offline_period: u64,
+    offline_from: u64,
+    spared: Vec<u32>,
     costs: crate::config::CostModel,
     sample_interval: u64,
     next_sample: Option<u64>,
@@ -198,6 +202,10 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             latency,
             churn: config.faults.churn,
             loss: config.faults.loss,
+            offline: config.faults.offline,
+            offline_period: config.faults.offline_period.0.max(1),
+            offline_from: config.faults.offline_from.0,
+            spared: config.faults.spared.iter().map(|id| id.0).collect(),
             costs: config.costs.clone(),
             sample_interval: config.mode.sample_interval(),
             next_sample: Some(0),
@@ -234,6 +242,19 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
 
     fn local(&self, id: u32) -> usize {
         (id / self.peers) as usize
+    }
+
+    /// Whether node `id` is offline at tick `t` (intermittent failures).
+    fn is_offline(&self, id: u32, t: u64) -> bool {
+        if self.offline <= 0.0 {
+            return false;
+        }
+        let now = t * self.tick_len;
+        if now < self.offline_from || self.spared.contains(&id) {
+            return false;
+        }
+        let period = (now - self.offline_from) / self.offline_period;
+        unit(hash(self.seed, tag::OFFLINE, u64::from(id), period)) < self.offline
     }
 
     /// Accepts a batch of messages arriving at tick `at` from the exchange.
@@ -302,6 +323,10 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
                     self.defer_message(at, env);
                     continue;
                 }
+                if self.is_offline(env.to, t) {
+                    self.metrics.dropped_offline += 1;
+                    continue;
+                }
                 let (from, msg) = (NodeId(env.from), env.msg);
                 if env.bounced {
                     self.call(l, t, false, |node, ctx| {
@@ -338,7 +363,14 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             for (l, slot) in self.slots.iter().enumerate() {
                 if slot.crash_tick > t {
                     let id = NodeId(l as u32 * self.peers + self.index);
-                    self.probe.observe(id, &slot.node, now, &mut summary);
+                    let stats = NodeStats {
+                        sent: slot.sent,
+                        bytes_sent: slot.bytes,
+                        received: slot.received,
+                        cpu_micros: slot.cpu_micros,
+                    };
+                    self.probe
+                        .observe_with_stats(id, &slot.node, &stats, now, &mut summary);
                 }
             }
             self.samples.push(Sample {
@@ -486,12 +518,18 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             done
         };
         // Messages.
+        let offline = self.is_offline(id, t);
+        let slot = &mut self.slots[l];
         for out in self.effects.messages.drain(..) {
             let seq = slot.sent;
             slot.sent += 1;
             slot.bytes += out.msg.encoded_len() as u64;
             if out.to.0 >= self.nodes {
                 self.metrics.misaddressed += 1;
+                continue;
+            }
+            if offline {
+                self.metrics.dropped_offline += 1;
                 continue;
             }
             let latency = if self.round_mode {
@@ -651,6 +689,7 @@ pub(crate) fn merge_results<N: Node, P: Probe<N>>(
         m.undeliverable += pm.undeliverable;
         m.dropped_at_crashed += pm.dropped_at_crashed;
         m.misaddressed += pm.misaddressed;
+        m.dropped_offline += pm.dropped_offline;
         m.in_flight_at_end += pm.in_flight_at_end;
         m.uncosted_operations += pm.uncosted_operations;
         m.last_active_tick = m.last_active_tick.max(pm.last_active_tick);

@@ -19,6 +19,9 @@ fn faults(nodes: u32) -> Faults {
         spared: vec![NodeId(0)],
         churn: 0.1,
         loss: 0.02,
+        offline: 0.05,
+        offline_period: Time::from_millis(50),
+        offline_from: Time::from_millis(20),
     }
 }
 
@@ -60,7 +63,7 @@ fn virtual_time_with_every_fault_is_independent_of_workers() {
     }
     let m = &reports[0].metrics;
     assert!(m.lost > 0 && m.undeliverable > 0 && m.crashed > 0 && m.failed_at_start > 0);
-    assert!(m.dropped_at_crashed > 0);
+    assert!(m.dropped_at_crashed > 0 && m.dropped_offline > 0);
     for r in &reports[1..] {
         assert!(r.same_outcome(&reports[0]));
     }
