@@ -61,6 +61,9 @@ pub(crate) enum Command {
     /// Tremel's deterministic gossip overlay: suitable sizes and their gaps
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Overlay(OverlayCommand),
+    /// DREAM: differentially private smart-meter aggregation without a trusted aggregator
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
+    Dream(crate::cli_dream::DreamCommand),
     /// The simulator: gossip protocols over millions of nodes on timely dataflow
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Sim(crate::cli_sim::SimCommand),

@@ -7,6 +7,10 @@ mod dp_budget;
 mod dp_calibrate;
 mod dp_gossip;
 mod dp_sample;
+mod dream_data;
+mod dream_deploy;
+mod dream_experiment;
+mod dream_run;
 mod overlay;
 mod sim_bench;
 mod sim_broadcast;
@@ -17,6 +21,7 @@ mod traces_import;
 mod traces_stats;
 
 use crate::cli::{Command, CryptoCommand, DpCommand, OverlayCommand, TracesCommand};
+use crate::cli_dream::DreamCommand;
 use crate::cli_sim::SimCommand;
 use crate::error::CliError;
 use crate::output::Output;
@@ -40,6 +45,8 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Crypto(CryptoCommand::Bench(args)) => crypto_bench::run(args, out),
         Command::Overlay(OverlayCommand::Primes(args)) => overlay::primes(args, out),
         Command::Overlay(OverlayCommand::Gaps(args)) => overlay::gaps(args, out),
+        Command::Dream(DreamCommand::Run(args)) => dream_run::run(args, out),
+        Command::Dream(DreamCommand::Experiment(args)) => dream_experiment::run(args, out),
         Command::Sim(SimCommand::PushSum(args)) => {
             sim_gossip::run_gossip(sim_gossip::Protocol::PushSum, args, out)
         }
