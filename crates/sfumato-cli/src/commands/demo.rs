@@ -45,9 +45,9 @@ const ALPHAS: [f64; 2] = [0.0, 0.1];
 const FIT_ALPHA: f64 = 1e-3;
 
 /// Everything the sections share.
-struct Scenario {
-    seed: u64,
-    meters: u64,
+pub(crate) struct Scenario {
+    pub(crate) seed: u64,
+    pub(crate) meters: u64,
     draws: u64,
     epsilon: Epsilon,
     /// λ = Δ/ε, rounded up (continuous mechanisms).
@@ -144,11 +144,11 @@ impl Scenario {
 }
 
 /// What one section produced.
-struct Section {
+pub(crate) struct Section {
     /// Text lines for humans (indented by the caller).
-    lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
     /// The same figures for `--json`.
-    json: Value,
+    pub(crate) json: Value,
 }
 
 /// A section's body: figures from the scenario and a random stream.
@@ -197,6 +197,12 @@ const SECTIONS: &[SectionSpec] = &[
         title: "Tolerating meters that fail to report (DREAM §6, Thm. 2)",
         stream: 3,
         run: failures,
+    },
+    SectionSpec {
+        key: "dream",
+        title: "DREAM end to end in the simulator: error by cluster size",
+        stream: 6,
+        run: crate::commands::demo_dream::dream,
     },
     SectionSpec {
         key: "next",

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use sfumato_dp::Epsilon;
-use sfumato_protocol::dream::{NoiseKind, SlotStatus};
+use sfumato_protocol::dream::{NoiseKind, PrivacyLedger, SlotStatus};
 use sfumato_traces::Resolution;
 
 use crate::cli_dream::{DreamRunArgs, NoiseArg};
@@ -109,6 +109,65 @@ fn error(r: &SlotRow) -> Option<f64> {
         .then(|| (r.published_wh - r.covered_wh).abs() as f64 / (r.covered_wh as f64 + 1.0))
 }
 
+/// Mean over published cluster-slots of each cluster's own error (DREAM
+/// Table 1's quantity): |published − the cluster's true total| / (true + 1).
+fn per_cluster_error(h: &Households, o: &Outcome) -> f64 {
+    let mut sum = 0.0;
+    let mut count = 0u64;
+    for (members, outcomes) in o.clusters.iter().zip(&o.slots) {
+        for s in outcomes {
+            if let Some(v) = s.published {
+                let truth: i64 = members
+                    .iter()
+                    .map(|i| h.totals[*i][s.slot as usize] as i64)
+                    .sum();
+                sum += (v - truth).abs() as f64 / (truth as f64 + 1.0);
+                count += 1;
+            }
+        }
+    }
+    sum / count.max(1) as f64
+}
+
+/// Each household's privacy ledger (DREAM §7.3): ε(t) = X_t / λ(t) per
+/// slot, and for s = 1, 3, 24 and the whole run the mean and largest (over
+/// households) of its worst window of s slots.
+fn ledgers(
+    h: &Households,
+    o: &Outcome,
+    slots: usize,
+    args: &DreamRunArgs,
+) -> Result<Vec<(usize, f64, f64)>, CliError> {
+    let epsilon = Epsilon::parse(&args.epsilon)?;
+    let mut windows: Vec<(usize, f64, f64)> = [1usize, 3, 24, slots]
+        .into_iter()
+        .filter(|s| *s <= slots)
+        .map(|s| (s, 0.0, 0.0))
+        .collect();
+    windows.dedup_by_key(|w| w.0);
+    let mut households = 0u64;
+    for members in &o.clusters {
+        let lambdas =
+            crate::commands::dream_deploy::lambdas(h, members, &epsilon, args.sensitivity, slots)?;
+        for i in members {
+            let mut ledger = PrivacyLedger::new();
+            for (t, l) in lambdas.iter().enumerate() {
+                ledger.record(h.totals[*i][t] as f64, l.value);
+            }
+            households += 1;
+            for w in windows.iter_mut() {
+                let worst = ledger.windows(w.0).into_iter().fold(0.0, f64::max);
+                w.1 += worst;
+                w.2 = w.2.max(worst);
+            }
+        }
+    }
+    for w in windows.iter_mut() {
+        w.1 /= households.max(1) as f64;
+    }
+    Ok(windows)
+}
+
 fn print(
     args: &DreamRunArgs,
     h: &Households,
@@ -118,6 +177,8 @@ fn print(
 ) -> Result<(), CliError> {
     let errors: Vec<f64> = rows.iter().filter_map(error).collect();
     let mean_error = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
+    let cluster_error = per_cluster_error(h, o);
+    let ledger = ledgers(h, o, rows.len(), args)?;
     let mut by_status: std::collections::BTreeMap<&'static str, u64> = Default::default();
     for s in o.slots.iter().flatten() {
         let name = match s.status {
@@ -159,6 +220,8 @@ fn print(
             "seed": args.seed,
             "slots": per_slot,
             "mean_error": mean_error,
+            "mean_cluster_error": cluster_error,
+            "privacy_ledger": ledger.iter().map(|(s, mean, max)| json!({ "slots": s, "mean_worst_epsilon": mean, "max_worst_epsilon": max })).collect::<Vec<_>>(),
             "cluster_slots": by_status,
             "traffic": t,
             "run": o.run,
@@ -195,8 +258,13 @@ fn print(
         ))?;
     }
     out.line(format_args!(
-        "mean error over slots: {mean_error:.4} (DREAM Def. 2, on the clusters that published)"
+        "mean error: {mean_error:.4} on the sum of the published clusters, {cluster_error:.4} per cluster (DREAM Def. 2; Table 1's quantity)"
     ))?;
+    for (s, mean, max) in &ledger {
+        out.line(format_args!(
+            "privacy ledger, worst {s} consecutive slot(s): ε_s mean {mean:.2}, largest {max:.2} over households"
+        ))?;
+    }
     for (status, count) in &by_status {
         out.line(format_args!("cluster-slots {status}: {count}"))?;
     }

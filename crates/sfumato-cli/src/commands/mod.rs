@@ -3,6 +3,7 @@
 mod crypto;
 mod crypto_bench;
 mod demo;
+mod demo_dream;
 mod dp_budget;
 mod dp_calibrate;
 mod dp_gossip;
