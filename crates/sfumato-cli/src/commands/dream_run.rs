@@ -168,6 +168,42 @@ fn ledgers(
     Ok(windows)
 }
 
+/// Per appliance (when the households carry a breakdown): the mean over
+/// the households that own it of their worst ε_s, for s = 3 and s = 24.
+fn appliance_ledgers(
+    h: &Households,
+    o: &Outcome,
+    slots: usize,
+    args: &DreamRunArgs,
+) -> Result<Vec<(String, u64, f64, f64)>, CliError> {
+    let epsilon = Epsilon::parse(&args.epsilon)?;
+    let mut acc: std::collections::BTreeMap<String, (u64, f64, f64)> = Default::default();
+    for members in &o.clusters {
+        let lambdas =
+            crate::commands::dream_deploy::lambdas(h, members, &epsilon, args.sensitivity, slots)?;
+        for i in members {
+            let Some(parts) = h.appliances.get(*i) else {
+                continue;
+            };
+            for (name, wh) in parts {
+                let mut ledger = PrivacyLedger::new();
+                for (t, l) in lambdas.iter().enumerate() {
+                    ledger.record(wh.get(t).copied().unwrap_or(0.0), l.value);
+                }
+                let worst = |s: usize| ledger.windows(s.min(slots)).into_iter().fold(0.0, f64::max);
+                let e = acc.entry(name.clone()).or_default();
+                e.0 += 1;
+                e.1 += worst(3);
+                e.2 += worst(24);
+            }
+        }
+    }
+    Ok(acc
+        .into_iter()
+        .map(|(name, (n, a, b))| (name, n, a / n.max(1) as f64, b / n.max(1) as f64))
+        .collect())
+}
+
 fn print(
     args: &DreamRunArgs,
     h: &Households,
@@ -179,6 +215,7 @@ fn print(
     let mean_error = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
     let cluster_error = per_cluster_error(h, o);
     let ledger = ledgers(h, o, rows.len(), args)?;
+    let appliances = appliance_ledgers(h, o, rows.len(), args)?;
     let mut by_status: std::collections::BTreeMap<&'static str, u64> = Default::default();
     for s in o.slots.iter().flatten() {
         let name = match s.status {
@@ -221,6 +258,7 @@ fn print(
             "slots": per_slot,
             "mean_error": mean_error,
             "mean_cluster_error": cluster_error,
+            "appliance_ledger": appliances.iter().map(|(name, owners, s3, s24)| json!({ "appliance": name, "households": owners, "mean_worst_epsilon_3": s3, "mean_worst_epsilon_24": s24 })).collect::<Vec<_>>(),
             "privacy_ledger": ledger.iter().map(|(s, mean, max)| json!({ "slots": s, "mean_worst_epsilon": mean, "max_worst_epsilon": max })).collect::<Vec<_>>(),
             "cluster_slots": by_status,
             "traffic": t,
@@ -264,6 +302,14 @@ fn print(
         out.line(format_args!(
             "privacy ledger, worst {s} consecutive slot(s): ε_s mean {mean:.2}, largest {max:.2} over households"
         ))?;
+    }
+    if !appliances.is_empty() {
+        out.line("per appliance, mean over owners of the worst ε_s (s = 3, s = 24):")?;
+        for (name, owners, s3, s24) in &appliances {
+            out.line(format_args!(
+                "  {name:<24} {owners:>6} households  {s3:>6.3}  {s24:>6.3}"
+            ))?;
+        }
     }
     for (status, count) in &by_status {
         out.line(format_args!("cluster-slots {status}: {count}"))?;
