@@ -56,6 +56,10 @@ pub(crate) struct DreamRunArgs {
     #[arg(long, value_name = "WH", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) sensitivity: Option<u64>,
 
+    /// The unit readings are quantised to, in Wh (DREAM §5.2: integers)
+    #[arg(long, value_name = "WH", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub(crate) unit_wh: u64,
+
     /// Slot length (generated households; a file has its own)
     #[arg(long, value_name = "DURATION", default_value = "10m")]
     pub(crate) slot: String,

@@ -114,6 +114,43 @@ fn run_reads_a_trace_file_and_reports_undecryptable_slots_without_recovery() {
 }
 
 #[test]
+fn readings_can_be_quantised_to_coarser_units() {
+    let base = [
+        "dream",
+        "run",
+        "--households",
+        "100",
+        "--cluster-size",
+        "50",
+        "--epsilon",
+        "1",
+        "--sensitivity",
+        "5000",
+        "--slots",
+        "6",
+        "--seed",
+        "4",
+    ];
+    let wh = json(&base);
+    let mut coarse_args = base.to_vec();
+    coarse_args.extend(["--unit-wh", "10"]);
+    let coarse = json(&coarse_args);
+    for (a, b) in wh["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(coarse["slots"].as_array().unwrap())
+    {
+        let (ta, tb) = (
+            a["true_kwh"].as_f64().unwrap(),
+            b["true_kwh"].as_f64().unwrap(),
+        );
+        // 100 readings, each rounded to the nearest 10 Wh: at most 0.5 kWh apart.
+        assert!((ta - tb).abs() <= 0.5, "{ta} {tb}");
+    }
+}
+
+#[test]
 fn experiment_tables_print_ours_beside_the_papers() {
     let v = json(&[
         "dream",

@@ -52,6 +52,7 @@ pub(crate) fn dream(sc: &Scenario, _rng: &mut ChaCha20Rng) -> Result<Section, Cl
             tolerate: n / 10,
             epsilon: Epsilon::parse("1")?,
             sensitivity: None,
+            unit_wh: 1,
             partners: 10.0,
             noise: NoiseKind::Discrete,
             fail_rate: 0.05,

@@ -27,6 +27,25 @@ pub(crate) struct Households {
 }
 
 impl Households {
+    /// The same readings in units of `unit_wh` Wh (rounded to the nearest
+    /// unit): DREAM §5.2 quantises readings to integers before adding noise.
+    pub(crate) fn in_units(mut self, unit_wh: u64) -> Households {
+        if unit_wh > 1 {
+            let u = unit_wh as f64;
+            for row in &mut self.totals {
+                for v in row.iter_mut() {
+                    *v = (*v as f64 / u).round() as u64;
+                }
+            }
+            for parts in &mut self.appliances {
+                for wh in parts.values_mut() {
+                    wh.iter_mut().for_each(|v| *v /= u);
+                }
+            }
+        }
+        self
+    }
+
     /// Slots per household.
     pub(crate) fn slots(&self) -> usize {
         self.resolution.slots_per_day()

@@ -28,6 +28,8 @@ pub(crate) struct Deployment {
     pub(crate) epsilon: Epsilon,
     /// Δ in Wh; `None`: λ(t) = max_i X_t^i / ε per cluster (DREAM §7.1).
     pub(crate) sensitivity: Option<u64>,
+    /// The unit of the readings, in Wh.
+    pub(crate) unit_wh: u64,
     pub(crate) partners: f64,
     pub(crate) noise: NoiseKind,
     pub(crate) fail_rate: f64,
@@ -52,26 +54,29 @@ fn lambda_of(scale: ExactScale) -> Result<Lambda, CliError> {
     Ok(Lambda::new(scale.numerator(), scale.denominator())?)
 }
 
-/// λ(t) of a cluster: Δ/ε, or max_i X_t^i / ε.
+/// λ(t) of a cluster, in units of `unit_wh` Wh: Δ/ε (Δ given in Wh), or
+/// max_i X_t^i / ε.
 pub(crate) fn lambdas(
     h: &Households,
     members: &[usize],
     epsilon: &Epsilon,
     sensitivity: Option<u64>,
+    unit_wh: u64,
     slots: usize,
 ) -> Result<Vec<Lambda>, CliError> {
     (0..slots)
         .map(|t| {
             let d = match sensitivity {
-                Some(d) => d,
+                Some(d) => format!("{d}/{}", unit_wh.max(1)),
                 None => members
                     .iter()
                     .map(|i| h.totals[*i][t])
                     .max()
                     .unwrap_or(0)
-                    .max(1),
+                    .max(1)
+                    .to_string(),
             };
-            lambda_of(exact_scale(&parse_rational(&d.to_string())?, epsilon)?)
+            lambda_of(exact_scale(&parse_rational(&d)?, epsilon)?)
         })
         .collect()
 }
@@ -195,7 +200,7 @@ pub(crate) fn deploy(h: &Households, d: &Deployment) -> Result<Outcome, CliError
             params,
             supplier: NodeId(base),
             meters: (1..=d.cluster_size).map(|k| NodeId(base + k)).collect(),
-            lambdas: lambdas(h, members, &d.epsilon, d.sensitivity, d.slots)?.into(),
+            lambdas: lambdas(h, members, &d.epsilon, d.sensitivity, d.unit_wh, d.slots)?.into(),
         }));
         readings.push(
             members

@@ -47,7 +47,8 @@ pub(crate) fn run(args: &DreamRunArgs, out: &mut Output) -> Result<(), CliError>
         (Some(path), _) => read(path)?,
         (None, Some(n)) => generate(n, args.slot.parse::<Resolution>()?, args.seed)?,
         (None, None) => return Err(CliError::usage("give --input or --households")),
-    };
+    }
+    .in_units(args.unit_wh);
     let slots = args.slots.unwrap_or(h.slots());
     if slots == 0 || slots > h.slots() {
         return Err(CliError::usage(format!(
@@ -60,6 +61,7 @@ pub(crate) fn run(args: &DreamRunArgs, out: &mut Output) -> Result<(), CliError>
         tolerate: args.tolerate,
         epsilon,
         sensitivity: args.sensitivity,
+        unit_wh: args.unit_wh,
         partners: args.partners,
         noise: match args.noise {
             NoiseArg::Discrete => NoiseKind::Discrete,
@@ -147,8 +149,14 @@ fn ledgers(
     windows.dedup_by_key(|w| w.0);
     let mut households = 0u64;
     for members in &o.clusters {
-        let lambdas =
-            crate::commands::dream_deploy::lambdas(h, members, &epsilon, args.sensitivity, slots)?;
+        let lambdas = crate::commands::dream_deploy::lambdas(
+            h,
+            members,
+            &epsilon,
+            args.sensitivity,
+            args.unit_wh,
+            slots,
+        )?;
         for i in members {
             let mut ledger = PrivacyLedger::new();
             for (t, l) in lambdas.iter().enumerate() {
@@ -179,8 +187,14 @@ fn appliance_ledgers(
     let epsilon = Epsilon::parse(&args.epsilon)?;
     let mut acc: std::collections::BTreeMap<String, (u64, f64, f64)> = Default::default();
     for members in &o.clusters {
-        let lambdas =
-            crate::commands::dream_deploy::lambdas(h, members, &epsilon, args.sensitivity, slots)?;
+        let lambdas = crate::commands::dream_deploy::lambdas(
+            h,
+            members,
+            &epsilon,
+            args.sensitivity,
+            args.unit_wh,
+            slots,
+        )?;
         for i in members {
             let Some(parts) = h.appliances.get(*i) else {
                 continue;
@@ -214,6 +228,8 @@ fn print(
     let errors: Vec<f64> = rows.iter().filter_map(error).collect();
     let mean_error = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
     let cluster_error = per_cluster_error(h, o);
+    // kWh per unit.
+    let kwh = args.unit_wh as f64 / 1000.0;
     let ledger = ledgers(h, o, rows.len(), args)?;
     let appliances = appliance_ledgers(h, o, rows.len(), args)?;
     let mut by_status: std::collections::BTreeMap<&'static str, u64> = Default::default();
@@ -236,9 +252,9 @@ fn print(
                 json!({
                     "slot": r.slot,
                     "minute": r.slot as u64 * u64::from(minutes),
-                    "true_kwh": r.true_wh as f64 / 1000.0,
-                    "published_kwh": r.published_wh as f64 / 1000.0,
-                    "published_clusters_true_kwh": r.covered_wh as f64 / 1000.0,
+                    "true_kwh": r.true_wh as f64 * kwh,
+                    "published_kwh": r.published_wh as f64 * kwh,
+                    "published_clusters_true_kwh": r.covered_wh as f64 * kwh,
                     "error": error(r),
                     "published_clusters": r.published,
                     "undecryptable_clusters": r.undecryptable,
@@ -289,8 +305,8 @@ fn print(
             r.slot,
             m / 60 % 24,
             m % 60,
-            r.true_wh as f64 / 1000.0,
-            r.published_wh as f64 / 1000.0,
+            r.true_wh as f64 * kwh,
+            r.published_wh as f64 * kwh,
             error(r).map_or("—".to_string(), |e| format!("{e:.4}")),
             r.undecryptable
         ))?;
