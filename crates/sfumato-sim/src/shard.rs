@@ -115,21 +115,42 @@ pub(crate) struct ShardResult<S, E> {
 
 /// The crash tick of node `id` under `faults`, and whether it failed
 /// before the start.
-fn crash_tick(seed: u64, id: u32, faults: &Faults, mode: &Mode) -> (u64, bool) {
+/// The explicit crash ticks and the spared nodes, indexed once per shard.
+struct FaultIndex {
+    crashes: BTreeMap<u32, u64>,
+    spared: Vec<u32>,
+}
+
+impl FaultIndex {
+    fn new(faults: &Faults, mode: &Mode) -> FaultIndex {
+        let tick_len = mode.tick_length().0.max(1);
+        let mut crashes = BTreeMap::new();
+        for (n, t) in &faults.crashes {
+            let tick = t.0.div_ceil(tick_len);
+            let e = crashes.entry(n.0).or_insert(tick);
+            *e = (*e).min(tick);
+        }
+        let mut spared: Vec<u32> = faults.spared.iter().map(|id| id.0).collect();
+        spared.sort_unstable();
+        spared.dedup();
+        FaultIndex { crashes, spared }
+    }
+
+    fn is_spared(&self, id: u32) -> bool {
+        self.spared.binary_search(&id).is_ok()
+    }
+}
+
+fn crash_tick(seed: u64, id: u32, faults: &Faults, index: &FaultIndex, mode: &Mode) -> (u64, bool) {
     let tick_len = mode.tick_length().0.max(1);
-    let spared = faults.spared.contains(&NodeId(id));
+    let spared = index.is_spared(id);
     if !spared
         && faults.failed_at_start > 0.0
         && unit(hash(seed, tag::FAIL_AT_START, u64::from(id), 0)) < faults.failed_at_start
     {
         return (0, true);
     }
-    let mut at = u64::MAX;
-    for (n, t) in &faults.crashes {
-        if n.0 == id {
-            at = at.min(t.0.div_ceil(tick_len));
-        }
-    }
+    let mut at = index.crashes.get(&id).copied().unwrap_or(u64::MAX);
     let p = faults.crash_probability;
     if !spared && p > 0.0 {
         let period = match mode {
@@ -165,11 +186,13 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
         let key = RngKey::from_seed(config.seed);
         let (index, peers) = (index as u32, peers as u32);
         let mut slots = Vec::new();
+        let fault_index = FaultIndex::new(&config.faults, &config.mode);
         let mut id = index;
         while id < config.nodes {
             let mut rng = NodeRng::at(&key, u64::from(id), 0);
             let node = factory(NodeId(id), &mut rng);
-            let (crash, failed) = crash_tick(config.seed, id, &config.faults, &config.mode);
+            let (crash, failed) =
+                crash_tick(config.seed, id, &config.faults, &fault_index, &config.mode);
             slots.push(Slot {
                 node,
                 rng_pos: rng.next_position(),
@@ -205,7 +228,11 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             offline: config.faults.offline,
             offline_period: config.faults.offline_period.0.max(1),
             offline_from: config.faults.offline_from.0,
-            spared: config.faults.spared.iter().map(|id| id.0).collect(),
+            spared: {
+                let mut v: Vec<u32> = config.faults.spared.iter().map(|id| id.0).collect();
+                v.sort_unstable();
+                v
+            },
             costs: config.costs.clone(),
             sample_interval: config.mode.sample_interval(),
             next_sample: Some(0),
@@ -250,7 +277,7 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             return false;
         }
         let now = t * self.tick_len;
-        if now < self.offline_from || self.spared.contains(&id) {
+        if now < self.offline_from || self.spared.binary_search(&id).is_ok() {
             return false;
         }
         let period = (now - self.offline_from) / self.offline_period;
