@@ -131,6 +131,50 @@ fn per_cluster_error(h: &Households, o: &Outcome) -> f64 {
     sum / count.max(1) as f64
 }
 
+/// Calls `f(household, its cluster's λ(t) in units)` for every household
+/// that was clustered.
+fn each_household<F>(
+    h: &Households,
+    o: &Outcome,
+    slots: usize,
+    args: &DreamRunArgs,
+    mut f: F,
+) -> Result<(), CliError>
+where
+    F: FnMut(usize, &[f64]),
+{
+    let epsilon = Epsilon::parse(&args.epsilon)?;
+    for members in &o.clusters {
+        let lambdas: Vec<f64> = crate::commands::dream_deploy::lambdas(
+            h,
+            members,
+            &epsilon,
+            args.sensitivity,
+            args.unit_wh,
+            slots,
+        )?
+        .iter()
+        .map(|l| l.value)
+        .collect();
+        for i in members {
+            f(*i, &lambdas);
+        }
+    }
+    Ok(())
+}
+
+/// The ledger of `readings` under `lambdas`, and its worst window of `s`.
+fn worst_window(readings: impl Iterator<Item = f64>, lambdas: &[f64], s: usize) -> f64 {
+    let mut ledger = PrivacyLedger::new();
+    for (x, l) in readings.zip(lambdas) {
+        ledger.record(x, *l);
+    }
+    ledger
+        .windows(s.min(lambdas.len()))
+        .into_iter()
+        .fold(0.0, f64::max)
+}
+
 /// Each household's privacy ledger (DREAM §7.3): ε(t) = X_t / λ(t) per
 /// slot, and for s = 1, 3, 24 and the whole run the mean and largest (over
 /// households) of its worst window of s slots.
@@ -140,7 +184,6 @@ fn ledgers(
     slots: usize,
     args: &DreamRunArgs,
 ) -> Result<Vec<(usize, f64, f64)>, CliError> {
-    let epsilon = Epsilon::parse(&args.epsilon)?;
     let mut windows: Vec<(usize, f64, f64)> = [1usize, 3, 24, slots]
         .into_iter()
         .filter(|s| *s <= slots)
@@ -148,28 +191,14 @@ fn ledgers(
         .collect();
     windows.dedup_by_key(|w| w.0);
     let mut households = 0u64;
-    for members in &o.clusters {
-        let lambdas = crate::commands::dream_deploy::lambdas(
-            h,
-            members,
-            &epsilon,
-            args.sensitivity,
-            args.unit_wh,
-            slots,
-        )?;
-        for i in members {
-            let mut ledger = PrivacyLedger::new();
-            for (t, l) in lambdas.iter().enumerate() {
-                ledger.record(h.totals[*i][t] as f64, l.value);
-            }
-            households += 1;
-            for w in windows.iter_mut() {
-                let worst = ledger.windows(w.0).into_iter().fold(0.0, f64::max);
-                w.1 += worst;
-                w.2 = w.2.max(worst);
-            }
+    each_household(h, o, slots, args, |i, lambdas| {
+        households += 1;
+        for w in windows.iter_mut() {
+            let worst = worst_window(h.totals[i].iter().map(|x| *x as f64), lambdas, w.0);
+            w.1 += worst;
+            w.2 = w.2.max(worst);
         }
-    }
+    })?;
     for w in windows.iter_mut() {
         w.1 /= households.max(1) as f64;
     }
@@ -184,34 +213,15 @@ fn appliance_ledgers(
     slots: usize,
     args: &DreamRunArgs,
 ) -> Result<Vec<(String, u64, f64, f64)>, CliError> {
-    let epsilon = Epsilon::parse(&args.epsilon)?;
     let mut acc: std::collections::BTreeMap<String, (u64, f64, f64)> = Default::default();
-    for members in &o.clusters {
-        let lambdas = crate::commands::dream_deploy::lambdas(
-            h,
-            members,
-            &epsilon,
-            args.sensitivity,
-            args.unit_wh,
-            slots,
-        )?;
-        for i in members {
-            let Some(parts) = h.appliances.get(*i) else {
-                continue;
-            };
-            for (name, wh) in parts {
-                let mut ledger = PrivacyLedger::new();
-                for (t, l) in lambdas.iter().enumerate() {
-                    ledger.record(wh.get(t).copied().unwrap_or(0.0), l.value);
-                }
-                let worst = |s: usize| ledger.windows(s.min(slots)).into_iter().fold(0.0, f64::max);
-                let e = acc.entry(name.clone()).or_default();
-                e.0 += 1;
-                e.1 += worst(3);
-                e.2 += worst(24);
-            }
+    each_household(h, o, slots, args, |i, lambdas| {
+        for (name, wh) in h.appliances.get(i).into_iter().flatten() {
+            let e = acc.entry(name.clone()).or_default();
+            e.0 += 1;
+            e.1 += worst_window(wh.iter().copied(), lambdas, 3);
+            e.2 += worst_window(wh.iter().copied(), lambdas, 24);
         }
-    }
+    })?;
     Ok(acc
         .into_iter()
         .map(|(name, (n, a, b))| (name, n, a / n.max(1) as f64, b / n.max(1) as f64))
