@@ -13,10 +13,12 @@
 //! * [`context`] — what a handler can do;
 //! * [`rng`] — the per-node counter-based ChaCha8 stream;
 //! * [`message`] — the stable wire encoding (postcard) and encoded sizes;
+//! * [`chiaroscuro`] — Chiaroscuro's private k-means (in progress);
 //! * [`dream`] — DREAM's meters and supplier (Ács & Castelluccia 2011);
 //! * [`gossip`] — push-sum, push-pull, peer sampling (uniform or
 //!   Newscast), smallest-identifier-wins epidemics and overlay flooding.
 
+pub mod chiaroscuro;
 pub mod context;
 pub mod dream;
 pub mod error;

@@ -24,6 +24,7 @@ pub mod io;
 pub mod record;
 pub mod resolution;
 pub mod stats;
+pub mod synthetic;
 
 pub use calendar::{Date, Weekday};
 pub use error::{Result, TracesError};

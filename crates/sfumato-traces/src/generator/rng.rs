@@ -21,6 +21,10 @@ pub(crate) enum Stream {
     Weather = 0x7765_6174_6865_7221,
     /// The model's calibration sample.
     Calibration = 0x6361_6c69_6272_6174,
+    /// A synthetic patient's tumour series.
+    Patient = 0x7061_7469_656e_7421,
+    /// A synthetic 2-D point or cluster centre.
+    Point = 0x706f_696e_7432_6421,
 }
 
 /// SplitMix64's finaliser: a bijection of u64 with good avalanche.
