@@ -4,8 +4,10 @@
 //! centralized perturbed k-means that the evaluation compares the
 //! distributed protocol with.
 
+pub mod additive;
 pub mod kmeans;
 pub mod perturbed;
 
+pub use additive::{AdditiveScheme, DamgardJurik, InsecurePlaintext, InsecurePlaintextValue};
 pub use kmeans::{Inertia, assign, inertia, lloyd_step, means};
 pub use perturbed::{IterationReport, Perturbation, perturbed_kmeans, smooth};
