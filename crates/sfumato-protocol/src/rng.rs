@@ -138,20 +138,6 @@ impl TryRng for NodeRng {
 
 impl TryCryptoRng for NodeRng {}
 
-/// Uniform integer in `0..bound` (`bound > 0`) by Lemire's multiply-and-
-/// reject method: exact, no modulo bias.
-pub fn uniform_below<R: rand_core::Rng + ?Sized>(rng: &mut R, bound: u64) -> u64 {
-    debug_assert!(bound > 0);
-    let bound = bound.max(1);
-    let threshold = bound.wrapping_neg() % bound;
-    loop {
-        let m = u128::from(rng.next_u64()) * u128::from(bound);
-        if (m as u64) >= threshold {
-            return (m >> 64) as u64;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,7 +187,8 @@ mod tests {
     }
 
     #[test]
-    fn uniform_below_covers_the_range_evenly() {
+    fn node_streams_drive_the_exact_uniform_sampler_evenly() {
+        use sfumato_dp::exact::uniform_below;
         let key = RngKey::from_seed(1);
         let mut r = NodeRng::at(&key, 0, 0);
         let mut counts = [0u32; 7];

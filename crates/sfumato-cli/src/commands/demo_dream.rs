@@ -61,21 +61,7 @@ pub(crate) fn dream(sc: &Scenario, _rng: &mut ChaCha20Rng) -> Result<Section, Cl
             slots: SLOTS,
         };
         let o = deploy(&evening, &d)?;
-        let (mut errors, mut published, mut total) = (Vec::new(), 0usize, 0usize);
-        for (members, outcomes) in o.clusters.iter().zip(&o.slots) {
-            for s in outcomes {
-                total += 1;
-                if let Some(v) = s.published {
-                    published += 1;
-                    let truth: i64 = members
-                        .iter()
-                        .map(|i| evening.totals[*i][s.slot as usize] as i64)
-                        .sum();
-                    errors.push((v - truth).abs() as f64 / (truth as f64 + 1.0));
-                }
-            }
-        }
-        let mean = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
+        let (mean, published, total) = o.cluster_error(&evening);
         lines.push(format!(
             "{n:>6}  {:>8}  {published:>4}/{total:<4}  {mean:.3}",
             o.clusters.len()

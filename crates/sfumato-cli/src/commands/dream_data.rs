@@ -46,6 +46,11 @@ impl Households {
         self
     }
 
+    /// The true total of the households `members` in slot `t`.
+    pub(crate) fn cluster_total(&self, members: &[usize], t: usize) -> i64 {
+        members.iter().map(|i| self.totals[*i][t] as i64).sum()
+    }
+
     /// Slots per household.
     pub(crate) fn slots(&self) -> usize {
         self.resolution.slots_per_day()

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
+use sfumato_dp::Epsilon;
 use sfumato_dp::calibrate::exact_scale;
+use sfumato_dp::exact::uniform_below;
 use sfumato_dp::rational::parse_rational;
-use sfumato_dp::{Epsilon, ExactScale};
 use sfumato_protocol::dream::{
     ClusterPlan, DreamEvent, DreamNode, DreamParams, Lambda, Meter, NoiseKind, SlotOutcome,
     Supplier,
 };
-use sfumato_protocol::rng::uniform_below;
 use sfumato_protocol::{NodeId, NodeRng, Time};
 use sfumato_sim::{Faults, LatencyModel, Mode, NodeStats, Probe, RunInfo, SimConfig};
 
@@ -49,11 +49,6 @@ pub(crate) fn random_clusters(households: usize, n: usize, seed: u64) -> Vec<Vec
     idx.chunks_exact(n.max(1)).map(<[usize]>::to_vec).collect()
 }
 
-/// λ = `num / den` Wh as DREAM's `Lambda`.
-fn lambda_of(scale: ExactScale) -> Result<Lambda, CliError> {
-    Ok(Lambda::new(scale.numerator(), scale.denominator())?)
-}
-
 /// λ(t) of a cluster, in units of `unit_wh` Wh: Δ/ε (Δ given in Wh), or
 /// max_i X_t^i / ε.
 pub(crate) fn lambdas(
@@ -76,7 +71,10 @@ pub(crate) fn lambdas(
                     .max(1)
                     .to_string(),
             };
-            lambda_of(exact_scale(&parse_rational(&d)?, epsilon)?)
+            Ok(Lambda::from_exact(exact_scale(
+                &parse_rational(&d)?,
+                epsilon,
+            )?))
         })
         .collect()
 }
@@ -166,6 +164,26 @@ pub(crate) struct Outcome {
     pub(crate) slots: Vec<Vec<SlotOutcome>>,
     pub(crate) traffic: RoleTraffic,
     pub(crate) run: RunInfo,
+}
+
+impl Outcome {
+    /// Each cluster's own error |published − its true total| / (true + 1)
+    /// (DREAM Def. 2, Table 1's quantity), averaged over the published
+    /// cluster-slots; with the published and all cluster-slots.
+    pub(crate) fn cluster_error(&self, h: &Households) -> (f64, usize, usize) {
+        let (mut sum, mut published, mut total) = (0.0, 0usize, 0usize);
+        for (members, outcomes) in self.clusters.iter().zip(&self.slots) {
+            for s in outcomes {
+                total += 1;
+                if let Some(v) = s.published {
+                    let truth = h.cluster_total(members, s.slot as usize);
+                    sum += (v - truth).abs() as f64 / (truth as f64 + 1.0);
+                    published += 1;
+                }
+            }
+        }
+        (sum / published.max(1) as f64, published, total)
+    }
 }
 
 /// Runs `d` on `h` in the simulator.

@@ -21,8 +21,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use serde_json::json;
 use sfumato_dp::error_metric::{ErrorSummary, theorem2_bounds};
+use sfumato_dp::exact::uniform_below;
 use sfumato_dp::{GammaShare, NoiseSampler};
-use sfumato_protocol::rng::uniform_below;
 use sfumato_traces::Resolution;
 
 use crate::cli_dream::{DreamExperimentArgs, TableArg};

@@ -10,9 +10,8 @@ use sfumato_traces::Resolution;
 use crate::cli_dream::{DreamRunArgs, NoiseArg};
 use crate::commands::dream_data::{Households, generate, read};
 use crate::commands::dream_deploy::{Deployment, Outcome, deploy};
-use crate::commands::sim_runtime::human_bytes;
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{Output, human_bytes};
 
 /// One slot over all clusters.
 struct SlotRow {
@@ -89,7 +88,7 @@ fn rows(h: &Households, o: &Outcome, slots: usize) -> Vec<SlotRow> {
                 undecryptable: 0,
             };
             for (members, outcomes) in o.clusters.iter().zip(&o.slots) {
-                let truth: i64 = members.iter().map(|i| h.totals[*i][t] as i64).sum();
+                let truth = h.cluster_total(members, t);
                 r.true_wh += truth;
                 match outcomes.get(t).and_then(|s| s.published) {
                     Some(v) => {
@@ -109,26 +108,6 @@ fn rows(h: &Households, o: &Outcome, slots: usize) -> Vec<SlotRow> {
 fn error(r: &SlotRow) -> Option<f64> {
     (r.published > 0)
         .then(|| (r.published_wh - r.covered_wh).abs() as f64 / (r.covered_wh as f64 + 1.0))
-}
-
-/// Mean over published cluster-slots of each cluster's own error (DREAM
-/// Table 1's quantity): |published − the cluster's true total| / (true + 1).
-fn per_cluster_error(h: &Households, o: &Outcome) -> f64 {
-    let mut sum = 0.0;
-    let mut count = 0u64;
-    for (members, outcomes) in o.clusters.iter().zip(&o.slots) {
-        for s in outcomes {
-            if let Some(v) = s.published {
-                let truth: i64 = members
-                    .iter()
-                    .map(|i| h.totals[*i][s.slot as usize] as i64)
-                    .sum();
-                sum += (v - truth).abs() as f64 / (truth as f64 + 1.0);
-                count += 1;
-            }
-        }
-    }
-    sum / count.max(1) as f64
 }
 
 /// Calls `f(household, its cluster's λ(t) in units)` for every household
@@ -237,7 +216,7 @@ fn print(
 ) -> Result<(), CliError> {
     let errors: Vec<f64> = rows.iter().filter_map(error).collect();
     let mean_error = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
-    let cluster_error = per_cluster_error(h, o);
+    let (cluster_error, _, _) = o.cluster_error(h);
     // kWh per unit.
     let kwh = args.unit_wh as f64 / 1000.0;
     let ledger = ledgers(h, o, rows.len(), args)?;

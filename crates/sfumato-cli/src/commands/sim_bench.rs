@@ -12,9 +12,8 @@ use sfumato_sim::{SimConfig, run};
 
 use crate::cli_sim::SimBenchArgs;
 use crate::commands::sim_gossip::value;
-use crate::commands::sim_runtime::human_bytes;
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{Output, human_bytes};
 
 /// Runs the command.
 pub(crate) fn run_bench(args: &SimBenchArgs, out: &mut Output) -> Result<(), CliError> {

@@ -13,9 +13,9 @@ use sfumato_sim::probes::{CountSummary, CountWhere};
 use sfumato_sim::{Faults, Mode, SimReport};
 
 use crate::cli_sim::{BroadcastArgs, OverlayArg};
-use crate::commands::sim_runtime::{config, describe_workers, human_bytes, progress};
+use crate::commands::sim_runtime::{config, describe_workers, progress};
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{Output, human_bytes};
 
 /// The broadcast payload.
 const PAYLOAD: u64 = 42;

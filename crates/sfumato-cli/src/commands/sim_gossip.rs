@@ -9,9 +9,9 @@ use sfumato_sim::probes::{ErrorSummary, EstimateError};
 use sfumato_sim::{Faults, LatencyModel, Mode, Sample, SimReport, run};
 
 use crate::cli_sim::{AggregateArg, GossipArgs, ModeArg, PeersArg};
-use crate::commands::sim_runtime::{config, describe_workers, human_bytes, progress};
+use crate::commands::sim_runtime::{config, describe_workers, progress};
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{Output, human_bytes};
 
 /// Which gossip protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

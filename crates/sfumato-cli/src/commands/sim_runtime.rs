@@ -103,17 +103,3 @@ pub(crate) fn describe_workers(config: &SimConfig) -> String {
         None => format!("{w} worker{plural}"),
     }
 }
-
-/// Human bytes: 1.2 GB, 340 MB, 12 kB, 312 B.
-pub(crate) fn human_bytes(b: u64) -> String {
-    let b = b as f64;
-    if b >= 1e9 {
-        format!("{:.2} GB", b / 1e9)
-    } else if b >= 1e6 {
-        format!("{:.0} MB", b / 1e6)
-    } else if b >= 1e4 {
-        format!("{:.0} kB", b / 1e3)
-    } else {
-        format!("{b:.0} B")
-    }
-}

@@ -24,10 +24,15 @@ impl Lambda {
     pub fn new(num: u64, den: u64) -> Result<Lambda> {
         let exact = ExactScale::new(num, den)
             .map_err(|e| ProtocolError::invalid("lambda", e.to_string()))?;
-        Ok(Lambda {
+        Ok(Lambda::from_exact(exact))
+    }
+
+    /// λ as an exact scale.
+    pub fn from_exact(exact: ExactScale) -> Lambda {
+        Lambda {
             exact,
-            value: num as f64 / den as f64,
-        })
+            value: exact.numerator() as f64 / exact.denominator() as f64,
+        }
     }
 }
 

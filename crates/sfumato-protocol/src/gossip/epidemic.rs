@@ -69,7 +69,7 @@ where
     V: Clone + core::fmt::Debug + Send + Serialize + for<'de> Deserialize<'de> + 'static,
 {
     /// A node proposing `proposal` (or nothing), gossiping as `config` says.
-    pub fn new<R: rand_core::Rng + ?Sized>(
+    pub fn new<R: rand_core::CryptoRng + ?Sized>(
         me: NodeId,
         proposal: Option<Candidate<V>>,
         mode: Dissemination,

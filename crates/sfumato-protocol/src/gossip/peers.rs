@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ProtocolError, Result};
 use crate::node::{NodeId, Time};
-use crate::rng::uniform_below;
+use rand_core::CryptoRng;
+use sfumato_dp::exact::uniform_below;
 
 /// Which peer selection to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,7 +58,7 @@ impl PeerSampler {
     /// A sampler for node `me` in a population of `population`; a Newscast
     /// view is bootstrapped with `c` distinct uniform peers, stamped at time
     /// zero (as PeerSim's random k-out initialisation).
-    pub fn new<R: rand_core::Rng + ?Sized>(
+    pub fn new<R: CryptoRng + ?Sized>(
         sampling: PeerSampling,
         me: NodeId,
         population: u32,
@@ -95,7 +96,7 @@ impl PeerSampler {
     }
 
     /// A peer to gossip with (never `me`); `None` only for an empty view.
-    pub fn select<R: rand_core::Rng + ?Sized>(&self, me: NodeId, rng: &mut R) -> Option<NodeId> {
+    pub fn select<R: CryptoRng + ?Sized>(&self, me: NodeId, rng: &mut R) -> Option<NodeId> {
         match self {
             PeerSampler::Uniform { population } => Some(NodeId(other_than(me, *population, rng))),
             PeerSampler::Newscast { view, .. } => {
@@ -145,7 +146,7 @@ impl PeerSampler {
 }
 
 /// A uniform id in `0..population` other than `me`.
-fn other_than<R: rand_core::Rng + ?Sized>(me: NodeId, population: u32, rng: &mut R) -> u32 {
+fn other_than<R: CryptoRng + ?Sized>(me: NodeId, population: u32, rng: &mut R) -> u32 {
     let k = uniform_below(rng, u64::from(population) - 1) as u32;
     if k >= me.0 { k + 1 } else { k }
 }

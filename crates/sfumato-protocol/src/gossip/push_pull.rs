@@ -59,7 +59,7 @@ pub struct PushPull {
 
 impl PushPull {
     /// As [`crate::gossip::PushSum::new`].
-    pub fn new<R: rand_core::Rng + ?Sized>(
+    pub fn new<R: rand_core::CryptoRng + ?Sized>(
         me: NodeId,
         initial: Mass,
         config: &GossipConfig,

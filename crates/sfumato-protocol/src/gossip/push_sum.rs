@@ -97,7 +97,7 @@ impl GossipConfig {
     }
 
     /// The node's peer sampler (cannot fail: the configuration was checked).
-    pub(crate) fn sampler<R: rand_core::Rng + ?Sized>(
+    pub(crate) fn sampler<R: rand_core::CryptoRng + ?Sized>(
         &self,
         me: NodeId,
         rng: &mut R,
@@ -129,7 +129,7 @@ pub struct PushSum {
 impl PushSum {
     /// A node with mass `initial` that gossips as `config` says (`rng` only
     /// bootstraps a Newscast view: pass the node's own stream).
-    pub fn new<R: rand_core::Rng + ?Sized>(
+    pub fn new<R: rand_core::CryptoRng + ?Sized>(
         me: NodeId,
         initial: Mass,
         config: &GossipConfig,
