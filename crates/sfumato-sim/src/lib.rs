@@ -16,6 +16,7 @@
 //! or processes (see the processing order in the `shard` module).
 
 pub mod byzantine;
+pub mod chiaroscuro;
 mod cluster;
 pub mod config;
 pub mod error;

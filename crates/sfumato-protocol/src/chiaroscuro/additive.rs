@@ -5,27 +5,33 @@
 //! way. Every output of a run says which scheme ran ([`AdditiveScheme::name`],
 //! [`AdditiveScheme::is_secure`]).
 //!
-//! Alg. 2 needs three operations on ciphertexts: encryption, homomorphic
-//! addition, and multiplication by a power of two (instead of dividing,
-//! which encrypted data does not allow).
+//! The protocol works on whole vectors of k·(n+1) values (the sums and
+//! counts of the k encrypted means, Def. 6). It needs:
+//! * encryption of fixed-point integers (§4.2, Alg. 1 line 6);
+//! * Alg. 2's combination `a·2^ka + b·2^kb` — homomorphic addition and
+//!   multiplication by a power of two, since encrypted data cannot be
+//!   divided;
+//! * the threshold decryption of §4.2.3: a key holder's partial decryption
+//!   of a vector, and the combination of τ of them.
 
 use std::sync::Arc;
 
 use rand_core::CryptoRng;
 use rug::Integer;
 use serde::{Deserialize, Serialize};
-use sfumato_crypto::dj::{Ciphertext, PublicKey};
+use sfumato_crypto::dj::Ciphertext;
+use sfumato_crypto::dj::threshold::{KeyShare, PartialDecryption, ThresholdPublicKey};
 
-/// An additively homomorphic scheme.
-pub trait AdditiveScheme: Send + Sync + 'static {
-    /// Its ciphertexts.
-    type Ciphertext: Clone
-        + core::fmt::Debug
-        + PartialEq
-        + Send
-        + Serialize
-        + for<'de> Deserialize<'de>
-        + 'static;
+use crate::error::{ProtocolError, Result};
+
+/// An additively homomorphic scheme with threshold decryption.
+pub trait AdditiveScheme: Clone + core::fmt::Debug + Send + Sync + 'static {
+    /// An encrypted vector.
+    type Vector: Clone + core::fmt::Debug + Send + Serialize + for<'de> Deserialize<'de> + 'static;
+    /// One key holder's partial decryption of a whole vector.
+    type Partial: Clone + core::fmt::Debug + Send + Serialize + for<'de> Deserialize<'de> + 'static;
+    /// A key holder's secret share.
+    type KeyShare: Send + Sync + 'static;
 
     /// A name for outputs.
     fn name(&self) -> &'static str;
@@ -33,28 +39,68 @@ pub trait AdditiveScheme: Send + Sync + 'static {
     /// Whether ciphertexts hide their plaintexts.
     fn is_secure(&self) -> bool;
 
-    /// E(m).
-    fn encrypt<R: CryptoRng + ?Sized>(&self, m: &Integer, rng: &mut R) -> Self::Ciphertext;
+    /// How many values a vector holds.
+    fn len(&self, v: &Self::Vector) -> usize;
 
-    /// E(a) +_h E(b) = E(a + b).
-    fn add(&self, a: &Self::Ciphertext, b: &Self::Ciphertext) -> Self::Ciphertext;
+    /// E(m) for every `m` of `values`.
+    fn encrypt<R: CryptoRng + ?Sized>(&self, values: &[Integer], rng: &mut R) -> Self::Vector;
 
-    /// E(a) ×_h 2^k = E(a · 2^k).
-    fn scale_pow2(&self, a: &Self::Ciphertext, k: u32) -> Self::Ciphertext;
+    /// E(m) for small integers (the default goes through [`Integer`]).
+    fn encrypt_i64<R: CryptoRng + ?Sized>(&self, values: &[i64], rng: &mut R) -> Self::Vector {
+        let v: Vec<Integer> = values.iter().map(|x| Integer::from(*x)).collect();
+        self.encrypt(&v, rng)
+    }
+
+    /// `a ×_h 2^ka +_h b ×_h 2^kb`, element by element (Alg. 2 lines 1–7).
+    /// Vectors of different lengths are an error.
+    fn combine(&self, a: &Self::Vector, ka: u32, b: &Self::Vector, kb: u32)
+    -> Result<Self::Vector>;
+
+    /// The index (1-based) of a key share.
+    fn share_index(&self, share: &Self::KeyShare) -> u32;
+
+    /// Key holder `share`'s partial decryption of `v` (§4.2.3).
+    fn partial<R: CryptoRng + ?Sized>(
+        &self,
+        share: &Self::KeyShare,
+        v: &Self::Vector,
+        rng: &mut R,
+    ) -> Result<Self::Partial>;
+
+    /// The threshold τ of partial decryptions needed.
+    fn threshold(&self) -> u32;
+
+    /// Combines τ partial decryptions of `v` (from distinct holders, each
+    /// with its index) into the plaintexts, as signed integers (values
+    /// above half the plaintext modulus are negative).
+    fn decrypt(&self, v: &Self::Vector, partials: &[(u32, &Self::Partial)]) -> Result<Vec<f64>>;
 }
 
-/// **Insecure**: "ciphertexts" are the plaintexts, exact integers. For
+/// **Insecure**: "ciphertexts" are the plaintexts, held as floating-point
+/// numbers (multiplying by 2^k is exact; an addition rounds to 53 bits,
+/// so results agree with real encryption to about 1e-15 relative). For
 /// simulating populations too large for real encryption; never a default
 /// outside the simulator, and reported in every output that used it.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct InsecurePlaintext;
+/// Partial decryptions are empty tokens: the epidemic decryption still
+/// runs, with its identifiers, sets and threshold, but decrypts nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct InsecurePlaintext {
+    /// The threshold the epidemic decryption simulates.
+    pub threshold: u32,
+}
 
-/// A plaintext posing as a ciphertext ([`InsecurePlaintext`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InsecurePlaintextValue(#[serde(with = "sfumato_crypto::dj::decimal")] pub Integer);
+/// A key share of the [`InsecurePlaintext`] stand-in: only an index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InsecureKeyShare(pub u32);
+
+/// The plaintext values posing as an encrypted vector ([`InsecurePlaintext`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InsecurePlaintextVector(pub Vec<f64>);
 
 impl AdditiveScheme for InsecurePlaintext {
-    type Ciphertext = InsecurePlaintextValue;
+    type Vector = InsecurePlaintextVector;
+    type Partial = ();
+    type KeyShare = InsecureKeyShare;
 
     fn name(&self) -> &'static str {
         "insecure-plaintext"
@@ -64,43 +110,126 @@ impl AdditiveScheme for InsecurePlaintext {
         false
     }
 
-    fn encrypt<R: CryptoRng + ?Sized>(&self, m: &Integer, _rng: &mut R) -> InsecurePlaintextValue {
-        InsecurePlaintextValue(m.clone())
+    fn len(&self, v: &InsecurePlaintextVector) -> usize {
+        v.0.len()
     }
 
-    fn add(
+    fn encrypt<R: CryptoRng + ?Sized>(
         &self,
-        a: &InsecurePlaintextValue,
-        b: &InsecurePlaintextValue,
-    ) -> InsecurePlaintextValue {
-        InsecurePlaintextValue((&a.0 + &b.0).into())
+        values: &[Integer],
+        _rng: &mut R,
+    ) -> InsecurePlaintextVector {
+        InsecurePlaintextVector(values.iter().map(Integer::to_f64).collect())
     }
 
-    fn scale_pow2(&self, a: &InsecurePlaintextValue, k: u32) -> InsecurePlaintextValue {
-        InsecurePlaintextValue((&a.0 << k).into())
+    fn encrypt_i64<R: CryptoRng + ?Sized>(
+        &self,
+        values: &[i64],
+        _rng: &mut R,
+    ) -> InsecurePlaintextVector {
+        InsecurePlaintextVector(values.iter().map(|x| *x as f64).collect())
+    }
+
+    fn combine(
+        &self,
+        a: &InsecurePlaintextVector,
+        ka: u32,
+        b: &InsecurePlaintextVector,
+        kb: u32,
+    ) -> Result<InsecurePlaintextVector> {
+        same_len(a.0.len(), b.0.len())?;
+        let (fa, fb) = (pow2(ka), pow2(kb));
+        Ok(InsecurePlaintextVector(
+            a.0.iter().zip(&b.0).map(|(x, y)| x * fa + y * fb).collect(),
+        ))
+    }
+
+    fn share_index(&self, share: &InsecureKeyShare) -> u32 {
+        share.0
+    }
+
+    fn partial<R: CryptoRng + ?Sized>(
+        &self,
+        _share: &InsecureKeyShare,
+        _v: &InsecurePlaintextVector,
+        _rng: &mut R,
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    fn threshold(&self) -> u32 {
+        self.threshold
+    }
+
+    fn decrypt(&self, v: &InsecurePlaintextVector, partials: &[(u32, &())]) -> Result<Vec<f64>> {
+        enough(partials.iter().map(|p| p.0), self.threshold)?;
+        Ok(v.0.clone())
     }
 }
 
-/// Damgård–Jurik under a (threshold) public key, from `sfumato-crypto`.
+/// 2^k as a float (exact; infinite beyond the exponent range).
+fn pow2(k: u32) -> f64 {
+    f64::from(2u32).powi(k.min(i32::MAX as u32) as i32)
+}
+
+fn same_len(a: usize, b: usize) -> Result<()> {
+    if a != b {
+        return Err(ProtocolError::Malformed(format!(
+            "vectors of {a} and {b} values cannot be added"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that `indices` holds at least `threshold` distinct holders.
+fn enough(indices: impl Iterator<Item = u32>, threshold: u32) -> Result<()> {
+    let mut seen: Vec<u32> = indices.collect();
+    seen.sort_unstable();
+    seen.dedup();
+    if seen.len() < threshold as usize {
+        return Err(ProtocolError::invalid(
+            "decryption",
+            format!(
+                "{} distinct key shares applied, {threshold} needed",
+                seen.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Damgård–Jurik under a threshold key from `sfumato-crypto`: the
+/// committee's key holders decrypt partially, with proofs of correct
+/// decryption that the combination verifies.
 #[derive(Clone, Debug)]
 pub struct DamgardJurik {
-    key: Arc<PublicKey>,
+    key: Arc<ThresholdPublicKey>,
 }
 
 impl DamgardJurik {
     /// The scheme under `key`.
-    pub fn new(key: Arc<PublicKey>) -> DamgardJurik {
+    pub fn new(key: Arc<ThresholdPublicKey>) -> DamgardJurik {
         DamgardJurik { key }
     }
 
-    /// The public key.
-    pub fn key(&self) -> &PublicKey {
+    /// The threshold public key.
+    pub fn key(&self) -> &ThresholdPublicKey {
         &self.key
     }
 }
 
+/// An encrypted vector under Damgård–Jurik.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DjVector(pub Vec<Ciphertext>);
+
+/// One holder's partial decryptions of a [`DjVector`], with proofs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DjPartial(pub Vec<PartialDecryption>);
+
 impl AdditiveScheme for DamgardJurik {
-    type Ciphertext = Ciphertext;
+    type Vector = DjVector;
+    type Partial = DjPartial;
+    type KeyShare = KeyShare;
 
     fn name(&self) -> &'static str {
         "damgard-jurik"
@@ -110,16 +239,82 @@ impl AdditiveScheme for DamgardJurik {
         true
     }
 
-    fn encrypt<R: CryptoRng + ?Sized>(&self, m: &Integer, rng: &mut R) -> Ciphertext {
-        self.key.encrypt(m, rng)
+    fn len(&self, v: &DjVector) -> usize {
+        v.0.len()
     }
 
-    fn add(&self, a: &Ciphertext, b: &Ciphertext) -> Ciphertext {
-        self.key.add(a, b)
+    fn encrypt<R: CryptoRng + ?Sized>(&self, values: &[Integer], rng: &mut R) -> DjVector {
+        let pk = self.key.public();
+        let ns = pk.plaintext_modulus();
+        DjVector(
+            values
+                .iter()
+                .map(|m| pk.encrypt(&Integer::from(m.modulo_ref(ns)), rng))
+                .collect(),
+        )
     }
 
-    fn scale_pow2(&self, a: &Ciphertext, k: u32) -> Ciphertext {
-        self.key.mul_const(a, &(Integer::from(1) << k))
+    fn combine(&self, a: &DjVector, ka: u32, b: &DjVector, kb: u32) -> Result<DjVector> {
+        same_len(a.0.len(), b.0.len())?;
+        let pk = self.key.public();
+        let scale = |c: &Ciphertext, k: u32| {
+            if k == 0 {
+                c.clone()
+            } else {
+                pk.mul_const(c, &(Integer::from(1) << k))
+            }
+        };
+        Ok(DjVector(
+            a.0.iter()
+                .zip(&b.0)
+                .map(|(x, y)| pk.add(&scale(x, ka), &scale(y, kb)))
+                .collect(),
+        ))
+    }
+
+    fn share_index(&self, share: &KeyShare) -> u32 {
+        share.index()
+    }
+
+    fn partial<R: CryptoRng + ?Sized>(
+        &self,
+        share: &KeyShare,
+        v: &DjVector,
+        rng: &mut R,
+    ) -> Result<DjPartial> {
+        v.0.iter()
+            .map(|c| share.partial_decrypt(c, rng))
+            .collect::<core::result::Result<Vec<_>, _>>()
+            .map(DjPartial)
+            .map_err(|e| ProtocolError::invalid("partial decryption", e.to_string()))
+    }
+
+    fn threshold(&self) -> u32 {
+        self.key.threshold()
+    }
+
+    fn decrypt(&self, v: &DjVector, partials: &[(u32, &DjPartial)]) -> Result<Vec<f64>> {
+        enough(partials.iter().map(|p| p.0), self.threshold())?;
+        let ns = self.key.public().plaintext_modulus();
+        let half = Integer::from(ns >> 1u32);
+        let mut out = Vec::with_capacity(v.0.len());
+        for (j, c) in v.0.iter().enumerate() {
+            let parts: Vec<PartialDecryption> = partials
+                .iter()
+                .map(|(_, p)| {
+                    p.0.get(j).cloned().ok_or_else(|| {
+                        ProtocolError::Malformed("partial decryption too short".into())
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let m = self
+                .key
+                .combine(c, &parts)
+                .map_err(|e| ProtocolError::invalid("decryption", e.to_string()))?;
+            let signed = if m > half { m - ns } else { m };
+            out.push(signed.to_f64());
+        }
+        Ok(out)
     }
 }
 
@@ -130,33 +325,44 @@ mod tests {
     use rand_core::SeedableRng;
     use sfumato_crypto::dj::PrivateKey;
 
-    #[test]
-    fn both_schemes_compute_the_same_sums() {
-        let mut rng = ChaCha20Rng::seed_from_u64(9);
+    /// A small threshold key (2 of 3) for tests.
+    pub(crate) fn small_threshold_key(seed: u64) -> (ThresholdPublicKey, Vec<KeyShare>) {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let sk = PrivateKey::generate(&mut rng, 256, 1, 1, &|_| {}).unwrap();
-        let dj = DamgardJurik::new(Arc::new(sk.public().clone()));
-        let plain = InsecurePlaintext;
+        sk.deal(3, 2, &mut rng).unwrap()
+    }
+
+    #[test]
+    fn both_schemes_compute_the_same_combination_and_decryption() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let (tpk, shares) = small_threshold_key(9);
+        let dj = DamgardJurik::new(Arc::new(tpk));
+        let plain = InsecurePlaintext { threshold: 2 };
         assert!(dj.is_secure() && !plain.is_secure());
         assert_eq!(plain.name(), "insecure-plaintext");
-        let (a, b) = (Integer::from(1234), Integer::from(-77));
-        // (a · 2³ + b) · 2
-        let e = dj.scale_pow2(
-            &dj.add(
-                &dj.scale_pow2(&dj.encrypt(&a, &mut rng), 3),
-                &dj.encrypt(&b, &mut rng),
-            ),
-            1,
-        );
-        let p = plain.scale_pow2(
-            &plain.add(
-                &plain.scale_pow2(&plain.encrypt(&a, &mut rng), 3),
+        let a = [Integer::from(1234), Integer::from(-5)];
+        let b = [Integer::from(-77), Integer::from(3)];
+        // a · 2³ + b · 2
+        let e = dj
+            .combine(&dj.encrypt(&a, &mut rng), 3, &dj.encrypt(&b, &mut rng), 1)
+            .unwrap();
+        let p = plain
+            .combine(
+                &plain.encrypt(&a, &mut rng),
+                3,
                 &plain.encrypt(&b, &mut rng),
-            ),
-            1,
-        );
-        assert_eq!(p.0, Integer::from((1234 * 8 - 77) * 2));
-        let n_s = sk.public().plaintext_modulus().clone();
-        let decrypted = sk.decrypt(&e).unwrap();
-        assert_eq!(decrypted, Integer::from(p.0.modulo_ref(&n_s)));
+                1,
+            )
+            .unwrap();
+        assert_eq!(p.0, vec![1234.0 * 8.0 - 154.0, -40.0 + 6.0]);
+        let p1 = dj.partial(&shares[0], &e, &mut rng).unwrap();
+        let p3 = dj.partial(&shares[2], &e, &mut rng).unwrap();
+        assert_eq!(dj.decrypt(&e, &[(1, &p1), (3, &p3)]).unwrap(), p.0);
+        assert_eq!(plain.decrypt(&p, &[(1, &()), (3, &())]).unwrap(), p.0);
+        // τ − 1 shares, or the same share twice, do not decrypt.
+        assert!(dj.decrypt(&e, &[(1, &p1)]).is_err());
+        assert!(plain.decrypt(&p, &[(1, &()), (1, &())]).is_err());
+        // Vectors of different lengths are an error, not a panic.
+        assert!(plain.combine(&p, 0, &InsecurePlaintextVector(vec![]), 0).is_err());
     }
 }

@@ -4,26 +4,30 @@
 //! distributed protocol's participants never see the data they use.
 
 /// Squared Euclidean distance.
-fn dist2(a: &[f64], b: &[f64]) -> f64 {
+pub fn distance2(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+use distance2 as dist2;
+
+/// The index of the centroid closest to `s` (ties to the lower index);
+/// `None` when there is no centroid.
+pub fn nearest(s: &[f64], centroids: &[Vec<f64>]) -> Option<usize> {
+    centroids
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, dist2(s, c)))
+        .fold(None, |best: Option<(usize, f64)>, (i, d)| match best {
+            Some((_, bd)) if bd <= d => best,
+            _ => Some((i, d)),
+        })
+        .map(|(i, _)| i)
 }
 
 /// The index of the centroid closest to each series (ties to the lower
 /// index); `None` for every series when there is no centroid.
 pub fn assign(data: &[Vec<f64>], centroids: &[Vec<f64>]) -> Vec<Option<usize>> {
-    data.iter()
-        .map(|s| {
-            centroids
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (i, dist2(s, c)))
-                .fold(None, |best: Option<(usize, f64)>, (i, d)| match best {
-                    Some((_, bd)) if bd <= d => best,
-                    _ => Some((i, d)),
-                })
-                .map(|(i, _)| i)
-        })
-        .collect()
+    data.iter().map(|s| nearest(s, centroids)).collect()
 }
 
 /// Per centroid, the sum of its series (dimension by dimension) and their

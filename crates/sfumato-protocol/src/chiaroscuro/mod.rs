@@ -1,13 +1,36 @@
 //! Chiaroscuro (Allard et al., SIGMOD 2015): private k-means over
-//! massively distributed time series. In progress (issue 7): so far the
-//! centralized k-means, the inertia measures of Def. 1 and the
-//! centralized perturbed k-means that the evaluation compares the
-//! distributed protocol with.
+//! massively distributed time series, as sans-IO participants.
+//!
+//! * [`params`] — the public parameters and the schedule of an iteration;
+//! * [`additive`] — the additively homomorphic scheme (Damgård–Jurik, or a
+//!   loudly named insecure stand-in for huge simulations);
+//! * [`eesum`] — the Diptych's encrypted means and EESum's update (Alg. 2);
+//! * [`decryption`] — epidemic threshold decryption (§4.2.3) and what an
+//!   iteration publishes;
+//! * [`participant`] — Alg. 1 and Alg. 3 as a node;
+//! * [`kmeans`], [`perturbed`] — the centralized baselines and oracles of
+//!   the evaluation (§6): Lloyd's k-means, Def. 1's inertia, the
+//!   centralized perturbed k-means.
 
 pub mod additive;
+pub mod decryption;
+pub mod eesum;
 pub mod kmeans;
+pub mod messages;
+pub mod params;
+pub mod participant;
 pub mod perturbed;
 
-pub use additive::{AdditiveScheme, DamgardJurik, InsecurePlaintext, InsecurePlaintextValue};
-pub use kmeans::{Inertia, assign, inertia, lloyd_step, means};
+pub use additive::{
+    AdditiveScheme, DamgardJurik, DjPartial, DjVector, InsecureKeyShare, InsecurePlaintext,
+    InsecurePlaintextVector,
+};
+pub use decryption::{DecryptionState, Published, Summary};
+pub use eesum::EncryptedMeans;
+pub use kmeans::{Inertia, assign, distance2, inertia, lloyd_step, means, nearest};
+pub use messages::{ChiaroscuroMessage, Correction};
+pub use params::{ChiaroscuroParams, Phase, Step, WEIGHT_ORIGIN};
+pub use participant::{
+    ChiaroscuroEvent, Participant, ParticipantStats, Shared, Status, StepTimer,
+};
 pub use perturbed::{IterationReport, Perturbation, perturbed_kmeans, smooth};

@@ -1,0 +1,354 @@
+//! Epidemic decryption (§4.2.3) and what an iteration publishes.
+//!
+//! Each participant decrypts its perturbed encrypted means, which after
+//! EESum all encrypt (approximately) the same sums. A key holder applies
+//! its key share — a partial decryption identified by the share's index —
+//! and participants exchange their states:
+//! * a state remembers its **root** (the participant whose ciphertexts it
+//!   decrypts) and the set of share identifiers applied to them;
+//! * two states of the same root merge their partial decryptions (a share
+//!   is never applied twice);
+//! * otherwise the less advanced participant erases its state and adopts
+//!   the more advanced one (more shares applied; ties go to the smaller
+//!   root), as the paper's latency optimisation;
+//! * once τ distinct shares are applied the participant combines them and
+//!   publishes the perturbed means; a published result beats any pending
+//!   state and spreads epidemically.
+//!
+//! Key holders refuse to decrypt means whose participation counter says
+//! fewer than n_ν noise shares were summed (a guard of ours: the paper's
+//! noise would then be too small).
+
+use std::cmp::Reverse;
+use std::sync::Arc;
+
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+
+use crate::chiaroscuro::additive::AdditiveScheme;
+use crate::chiaroscuro::eesum::{EncryptedMeans, ratio};
+use crate::chiaroscuro::params::ChiaroscuroParams;
+use crate::chiaroscuro::perturbed::smooth;
+use crate::error::{ProtocolError, Result};
+use crate::node::NodeId;
+
+/// What an iteration discloses: the perturbed sums and counts, and the
+/// centroids derived from them (smoothed, aberrant means eliminated).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    /// The iteration (0-based).
+    pub iteration: u32,
+    /// For each of the k clusters, its perturbed sum series then its
+    /// perturbed count (k·(n+1) values).
+    pub values: Vec<f64>,
+    /// The means that survive: the next iteration's centroids.
+    pub centroids: Vec<Vec<f64>>,
+    /// Means eliminated as aberrant (count below 1, or outside the range).
+    pub eliminated: u32,
+    /// Whose ciphertexts were decrypted (of two results, the smaller root
+    /// wins, so that every participant ends with the same one).
+    pub root: NodeId,
+}
+
+impl Published {
+    /// Divides, smooths (§5.2) and eliminates aberrant means (§4.2 fn. 8).
+    pub fn from_sums(
+        iteration: u32,
+        root: NodeId,
+        values: Vec<f64>,
+        params: &ChiaroscuroParams,
+    ) -> Published {
+        let n = params.length;
+        let (lo, hi) = params.range;
+        let window = params
+            .smoothing
+            .map(|f| (f * n as f64).round() as usize)
+            .unwrap_or(0);
+        let mut centroids = Vec::new();
+        let mut eliminated = 0;
+        for cluster in values.chunks(n + 1) {
+            let count = cluster[n];
+            let sums = smooth(&cluster[..n], window);
+            let mean: Vec<f64> = sums.iter().map(|s| s / count).collect();
+            if count >= 1.0 && mean.iter().all(|v| (lo..=hi).contains(v)) {
+                centroids.push(mean);
+            } else {
+                eliminated += 1;
+            }
+        }
+        Published {
+            iteration,
+            values,
+            centroids,
+            eliminated,
+            root,
+        }
+    }
+}
+
+/// A participant's decryption state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub enum DecryptionState<S: AdditiveScheme> {
+    /// Partially decrypted means.
+    Pending {
+        /// Whose ciphertexts these are.
+        root: NodeId,
+        /// The perturbed encrypted means.
+        means: EncryptedMeans<S>,
+        /// Partial decryptions by share index, sorted, distinct.
+        partials: Vec<(u32, S::Partial)>,
+    },
+    /// Decrypted and published.
+    Done(Arc<Published>),
+}
+
+/// A state in brief, for deciding who needs whose state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The root, if pending.
+    pub root: Option<NodeId>,
+    /// Share indices applied.
+    pub indices: Vec<u32>,
+    /// Whether it is decrypted.
+    pub done: bool,
+}
+
+impl Summary {
+    /// Whether a state summarised by `other` would advance one summarised
+    /// by `self`.
+    pub fn advanced_by(&self, other: &Summary) -> bool {
+        match (self.done, other.done) {
+            (true, true) => other.root < self.root,
+            (true, false) => false,
+            (false, true) => true,
+            (false, false) if self.root == other.root => {
+                other.indices.iter().any(|i| !self.indices.contains(i))
+            }
+            (false, false) => other.rank() > self.rank(),
+        }
+    }
+
+    fn rank(&self) -> (bool, usize, Reverse<Option<NodeId>>) {
+        (self.done, self.indices.len(), Reverse(self.root))
+    }
+}
+
+impl<S: AdditiveScheme> DecryptionState<S> {
+    /// The state in brief.
+    pub fn summary(&self) -> Summary {
+        match self {
+            DecryptionState::Pending { root, partials, .. } => Summary {
+                root: Some(*root),
+                indices: partials.iter().map(|p| p.0).collect(),
+                done: false,
+            },
+            DecryptionState::Done(p) => Summary {
+                root: Some(p.root),
+                indices: Vec::new(),
+                done: true,
+            },
+        }
+    }
+
+    /// The published result, once decrypted.
+    pub fn published(&self) -> Option<&Arc<Published>> {
+        match self {
+            DecryptionState::Done(p) => Some(p),
+            DecryptionState::Pending { .. } => None,
+        }
+    }
+
+    /// Whether a state summarised by `other` would advance this one.
+    pub fn wants(&self, other: &Summary) -> bool {
+        self.summary().advanced_by(other)
+    }
+
+    /// Merges a received state (checking its shape against `params`).
+    pub fn merge(&mut self, other: DecryptionState<S>, params: &ChiaroscuroParams) -> Result<()> {
+        other.check(params)?;
+        let other_summary = other.summary();
+        if !self.wants(&other_summary) {
+            return Ok(());
+        }
+        match (&mut *self, other) {
+            (
+                DecryptionState::Pending { root, partials, .. },
+                DecryptionState::Pending {
+                    root: other_root,
+                    partials: theirs,
+                    ..
+                },
+            ) if *root == other_root => {
+                for (i, p) in theirs {
+                    if let Err(at) = partials.binary_search_by_key(&i, |q| q.0) {
+                        partials.insert(at, (i, p));
+                    }
+                }
+            }
+            (me, other) => *me = other,
+        }
+        Ok(())
+    }
+
+    /// Validates a state received from the network.
+    fn check(&self, params: &ChiaroscuroParams) -> Result<()> {
+        match self {
+            DecryptionState::Pending { partials, .. } => {
+                let ok = partials.windows(2).all(|w| w[0].0 < w[1].0)
+                    && partials
+                        .iter()
+                        .all(|p| (1..=params.committee).contains(&p.0));
+                if !ok {
+                    return Err(ProtocolError::Malformed(
+                        "partial decryptions not distinct committee shares".into(),
+                    ));
+                }
+            }
+            DecryptionState::Done(p) => {
+                let n = params.length + 1;
+                if !p.values.len().is_multiple_of(n) || p.values.len() > params.vector_len() {
+                    return Err(ProtocolError::Malformed(format!(
+                        "{} published values for series of {}",
+                        p.values.len(),
+                        params.length
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A key holder's step: applies `share` if it is missing and fewer than
+    /// τ shares are applied; combines once τ are. Returns whether this
+    /// participant decrypted.
+    #[allow(clippy::too_many_arguments)]
+    pub fn contribute<R: CryptoRng + ?Sized>(
+        &mut self,
+        scheme: &S,
+        share: Option<&S::KeyShare>,
+        iteration: u32,
+        params: &ChiaroscuroParams,
+        rng: &mut R,
+    ) -> Result<bool> {
+        let tau = scheme.threshold() as usize;
+        let DecryptionState::Pending {
+            root,
+            means,
+            partials,
+        } = self
+        else {
+            return Ok(false);
+        };
+        if let Some(share) = share {
+            let index = scheme.share_index(share);
+            if partials.len() < tau
+                && let Err(at) = partials.binary_search_by_key(&index, |q| q.0)
+            {
+                let p = scheme.partial(share, &means.values, rng)?;
+                partials.insert(at, (index, p));
+            }
+        }
+        if partials.len() < tau {
+            return Ok(false);
+        }
+        let chosen: Vec<(u32, &S::Partial)> =
+            partials.iter().take(tau).map(|(i, p)| (*i, p)).collect();
+        let plain = scheme.decrypt(&means.values, &chosen)?;
+        if means.weight <= 0 {
+            return Err(ProtocolError::invalid("decryption", "the means have no weight"));
+        }
+        let unit = f64::from(2u32).powi(params.fixed_point_bits as i32);
+        let w = means.weight.to_f64();
+        let values = plain.iter().map(|x| x / w / unit).collect();
+        let root = *root;
+        *self = DecryptionState::Done(Arc::new(Published::from_sums(
+            iteration, root, values, params,
+        )));
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chiaroscuro::additive::{InsecureKeyShare, InsecurePlaintext, InsecurePlaintextVector};
+    use crate::chiaroscuro::params::tests::small;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    type D = DecryptionState<InsecurePlaintext>;
+    const S: InsecurePlaintext = InsecurePlaintext { threshold: 3 };
+
+    fn pending(root: u32, indices: &[u32]) -> D {
+        let p = small();
+        let unit = 65536.0;
+        // Cluster 0: sums 4·(2, 2, 2, 2) with count 4; cluster 1: count 0.5.
+        let mut v = vec![8.0 * unit; 4];
+        v.push(4.0 * unit);
+        v.extend([1.0 * unit; 4]);
+        v.push(0.5 * unit);
+        assert_eq!(v.len(), p.vector_len());
+        D::Pending {
+            root: NodeId(root),
+            means: EncryptedMeans::initial(InsecurePlaintextVector(v), true),
+            partials: indices.iter().map(|i| (*i, ())).collect(),
+        }
+    }
+
+    #[test]
+    fn same_root_states_merge_their_shares() {
+        let p = small();
+        let mut a = pending(7, &[1, 2]);
+        a.merge(pending(7, &[2, 4]), &p).unwrap();
+        assert_eq!(a.summary().indices, vec![1, 2, 4]);
+    }
+
+    #[test]
+    fn the_more_advanced_state_wins_and_ties_go_to_the_smaller_root() {
+        let p = small();
+        let mut a = pending(7, &[1]);
+        a.merge(pending(9, &[2, 3]), &p).unwrap();
+        assert_eq!(a.summary().root, Some(NodeId(9)));
+        let mut b = pending(7, &[1]);
+        b.merge(pending(3, &[2]), &p).unwrap();
+        assert_eq!(b.summary().root, Some(NodeId(3)));
+        let mut c = pending(3, &[1]);
+        c.merge(pending(7, &[2]), &p).unwrap();
+        assert_eq!(c.summary(), pending(3, &[1]).summary());
+    }
+
+    #[test]
+    fn exactly_tau_shares_decrypt_and_the_result_is_published() {
+        let p = small();
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let mut a = pending(7, &[1, 2]);
+        // A share already applied changes nothing.
+        assert!(!a.contribute(&S, Some(&InsecureKeyShare(2)), 0, &p, &mut rng).unwrap());
+        assert!(a.contribute(&S, Some(&InsecureKeyShare(5)), 0, &p, &mut rng).unwrap());
+        let out = a.published().unwrap();
+        // Cluster 0: mean 2 survives; cluster 1 (count 0.5) is aberrant.
+        assert_eq!(out.centroids, vec![vec![2.0; 4]]);
+        assert_eq!(out.eliminated, 1);
+        // A published result beats any pending state.
+        let mut b = pending(1, &[1, 2]);
+        b.merge(a.clone(), &p).unwrap();
+        assert!(b.published().is_some());
+        assert!(!a.wants(&pending(1, &[1, 2, 3]).summary()));
+        // Of two results, the smaller root's wins.
+        let mut c = pending(0, &[1, 2]);
+        c.contribute(&S, Some(&InsecureKeyShare(3)), 0, &p, &mut rng).unwrap();
+        a.merge(c.clone(), &p).unwrap();
+        assert_eq!(a.published().unwrap().root, NodeId(0));
+        c.merge(pending(7, &[1, 2]), &p).unwrap();
+        assert_eq!(c.published().unwrap().root, NodeId(0));
+    }
+
+    #[test]
+    fn malformed_states_are_refused() {
+        let p = small();
+        let mut a = pending(7, &[1]);
+        assert!(a.merge(pending(9, &[3, 2]), &p).is_err());
+        assert!(a.merge(pending(9, &[1, 6]), &p).is_err());
+    }
+}
