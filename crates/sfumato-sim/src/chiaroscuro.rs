@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sfumato_protocol::chiaroscuro::{AdditiveScheme, Participant, ParticipantStats, Published, Status};
+use sfumato_protocol::chiaroscuro::{
+    AdditiveScheme, Participant, ParticipantStats, Published, Status,
+};
 use sfumato_protocol::{NodeId, Time};
 
 use crate::report::{NodeStats, Probe};

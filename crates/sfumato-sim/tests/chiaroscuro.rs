@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sfumato_crypto::dj::PrivateKey;
+use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
     AdditiveScheme, ChiaroscuroParams, DamgardJurik, InsecureKeyShare, InsecurePlaintext,
     Participant, Shared, lloyd_step,
@@ -89,7 +90,9 @@ fn plaintext(p: ChiaroscuroParams, seed: u64, churn: f64) -> ChiaroscuroSummary 
     let config = config(&p, seed, churn);
     let committee = p.committee;
     let shared = Shared::new(p, InsecurePlaintext { threshold: 3 }).unwrap();
-    let shares = (1..=committee).map(|i| Arc::new(InsecureKeyShare(i))).collect();
+    let shares = (1..=committee)
+        .map(|i| Arc::new(InsecureKeyShare(i)))
+        .collect();
     simulate(shared, Arc::new(shares), &config)
 }
 
@@ -116,7 +119,214 @@ fn without_noise_the_protocol_computes_lloyds_means() {
         assert_eq!(seen.by_root.len(), 1, "{:?}", seen.by_root);
         assert_eq!(seen.by_root.values().sum::<u64>(), 300);
         let r = seen.result.as_ref().unwrap();
-        assert!(max_diff(&r.centroids, lloyd) < 1e-3, "{:?} vs {lloyd:?}", r.centroids);
+        assert!(
+            max_diff(&r.centroids, lloyd) < 1e-3,
+            "{:?} vs {lloyd:?}",
+            r.centroids
+        );
     }
     assert_eq!(s.status.get("iteration limit"), Some(&300));
+}
+
+/// The largest relative error of the participants' EESum estimates of the
+/// participant count and of every sum and count of the means.
+#[derive(Clone)]
+struct SumError {
+    exact: Arc<Vec<f64>>,
+    population: f64,
+    unit: f64,
+}
+
+impl sfumato_sim::report::Probe<Participant<InsecurePlaintext>> for SumError {
+    type Summary = (u64, u64, u64);
+
+    fn empty(&self) -> (u64, u64, u64) {
+        (0, 0, 0)
+    }
+
+    /// (participants observed, largest error of the count in 1e-12, of the
+    /// sums in 1e-12)
+    fn observe(
+        &self,
+        _: NodeId,
+        node: &Participant<InsecurePlaintext>,
+        _: Time,
+        into: &mut (u64, u64, u64),
+    ) {
+        into.0 += 1;
+        let Some(m) = node.means() else { return };
+        // Every participant starts with a count of one, so the counter is
+        // 2^n and values / 2^n estimates averages; the origin's weight
+        // estimates 1 / population.
+        let w = 2f64.powi(m.exchanges as i32);
+        let count = node_count(m);
+        let e_count = ((count - self.population) / self.population).abs();
+        let e_sums = m
+            .values
+            .0
+            .iter()
+            .zip(self.exact.iter())
+            .map(|(x, e)| {
+                let (est, exact) = (x / w / self.unit, e / self.population);
+                (est - exact).abs() / exact.abs().max(1.0)
+            })
+            .fold(0.0, f64::max);
+        let scaled = |e: f64| (e * 1e12).min(u64::MAX as f64) as u64;
+        into.1 = into.1.max(scaled(e_count));
+        into.2 = into.2.max(scaled(e_sums));
+    }
+
+    fn merge(&self, into: &mut (u64, u64, u64), other: &(u64, u64, u64)) {
+        into.0 += other.0;
+        into.1 = into.1.max(other.1);
+        into.2 = into.2.max(other.2);
+    }
+}
+
+fn node_count(m: &sfumato_protocol::chiaroscuro::EncryptedMeans<InsecurePlaintext>) -> f64 {
+    if m.weight > 0 {
+        m.counter.to_f64() / m.weight.to_f64()
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Relative errors of EESum after the sum phase, as (count, sums).
+fn eesum_errors(population: u32, exchanges: u32, churn: f64) -> (f64, f64) {
+    let mut p = params(population, 1, 1e9);
+    p.exchanges = exchanges;
+    let data: Vec<Vec<f64>> = (0..population).map(series).collect();
+    let a = sfumato_protocol::chiaroscuro::assign(&data, &p.initial);
+    let exact: Vec<f64> = sfumato_protocol::chiaroscuro::means(&data, &a, p.k())
+        .into_iter()
+        .flat_map(|(s, c)| s.into_iter().chain([c as f64]))
+        .collect();
+    let mut config = config(&p, 11, churn);
+    let end = Time(u64::from(exchanges) * p.period.0);
+    config.mode = Mode::VirtualTime {
+        tick: Time::from_millis(1),
+        until: end,
+        latency: LatencyModel::Fixed(Time::from_millis(1)),
+        sample_every: end,
+    };
+    let shared = Shared::new(p, InsecurePlaintext { threshold: 3 }).unwrap();
+    let unit = shared.unit();
+    let probe = SumError {
+        exact: Arc::new(exact),
+        population: f64::from(population),
+        unit,
+    };
+    let report = run(
+        &config,
+        move |id: NodeId, rng| {
+            Participant::new(id, Arc::clone(&shared), series(id.0), None, rng).unwrap()
+        },
+        probe,
+        None,
+    )
+    .unwrap()
+    .unwrap();
+    let (n, c, s) = report.samples.last().unwrap().summary;
+    assert_eq!(n, u64::from(population));
+    (c as f64 * 1e-12, s as f64 * 1e-12)
+}
+
+#[test]
+fn eesum_reaches_the_exact_sums_within_theorem_3s_error() {
+    // Theorem 3 for the averages of 1,000 participants' values (variance
+    // about 6), e_max = 1e-3, ι = 1e-3.
+    let data: Vec<f64> = (0..1000).flat_map(series).collect();
+    let mean = data.iter().sum::<f64>() / data.len() as f64;
+    let variance = data.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / data.len() as f64;
+    let t3 = sfumato_dp::gossip::GossipParameters {
+        population: 1000,
+        variance,
+        e_max: 1e-3,
+    };
+    let n_e = t3.exchanges(1e-3).unwrap();
+    for churn in [0.0, 0.25] {
+        let periods = periods_for_exchanges(n_e, churn);
+        let (count, sums) = eesum_errors(1000, periods, churn);
+        eprintln!("n_e = {n_e}, {periods} periods, churn {churn}: count {count:e}, sums {sums:e}");
+        assert!(sums <= 1e-3, "churn {churn}: {sums}");
+        assert!(count <= 1e-2, "churn {churn}: {count}");
+    }
+    // Half as many periods leave a larger error: the bound is not vacuous.
+    let (_, sums) = eesum_errors(1000, periods_for_exchanges(n_e, 0.0) / 2, 0.0);
+    assert!(sums > 1e-3, "{sums}");
+}
+
+#[test]
+#[ignore]
+fn eesum_convergence_table() {
+    for churn in [0.0, 0.25, 0.5] {
+        for e in [10, 15, 20, 25, 30, 40, 50] {
+            let (c, s) = eesum_errors(1000, e, churn);
+            eprintln!("churn {churn} {e}: count {c:e} sums {s:e}");
+        }
+    }
+}
+
+#[test]
+fn the_correction_leaves_exactly_n_nu_noise_shares() {
+    // n_ν is a lower bound, 10 below the population: every iteration's
+    // published noise is the sum of 300 shares minus a correction of 10.
+    let mut p = params(300, 2, 1.0);
+    p.noise_shares = 290;
+    p.exchanges = 40;
+    p.dissemination = 26;
+    let s = plaintext(p, 21, 0.0);
+    assert_eq!(s.stats.errors, 0, "{:?}", s.stats);
+    assert_eq!(
+        s.stats.corrected, 600,
+        "every participant corrected both iterations"
+    );
+    for seen in &s.iterations {
+        let r = seen.result.as_ref().unwrap();
+        assert_eq!(r.participants.round(), 300.0);
+        assert_eq!(r.removed_shares, 10);
+        assert_eq!(seen.by_root.values().sum::<u64>(), 300);
+    }
+}
+
+#[test]
+fn key_holders_refuse_when_too_few_shares_were_summed() {
+    // n_ν above the population: the noise would be too small.
+    let mut p = params(100, 1, 1.0);
+    p.noise_shares = 150;
+    let s = plaintext(p, 3, 0.0);
+    assert!(s.iterations.iter().all(|i| i.result.is_none()), "{s:?}");
+}
+
+#[test]
+fn damgard_jurik_and_the_plaintext_stand_in_give_the_same_centroids() {
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let sk = PrivateKey::generate(&mut rng, 256, 1, 1, &|_| {}).unwrap();
+    let (tpk, shares) = sk.deal(4, 2, &mut rng).unwrap();
+    let mut p = params(24, 2, 200.0);
+    p.committee = 4;
+    p.exchanges = 12;
+    p.decryption = 16;
+    p.noise_shares = 22;
+    let config = config(&p, 8, 0.0);
+    let dj = Shared::new(p.clone(), DamgardJurik::new(Arc::new(tpk))).unwrap();
+    let dj_shares = Arc::new(shares.into_iter().map(Arc::new).collect());
+    let real = simulate(dj, dj_shares, &config);
+    let plain = Shared::new(p, InsecurePlaintext { threshold: 2 }).unwrap();
+    let tokens = Arc::new((1..=4).map(|i| Arc::new(InsecureKeyShare(i))).collect());
+    let stand_in = simulate(plain, tokens, &config);
+    assert_eq!(real.stats, stand_in.stats);
+    assert_eq!(
+        real.iterations.len(),
+        2,
+        "{:?}\n{:?}",
+        real.iterations[0].result,
+        stand_in.iterations[0].result
+    );
+    for (a, b) in real.iterations.iter().zip(&stand_in.iterations) {
+        let (a, b) = (a.result.as_ref().unwrap(), b.result.as_ref().unwrap());
+        assert_eq!(a.root, b.root);
+        assert_eq!(a.centroids.len(), b.centroids.len());
+        assert!(max_diff(&a.centroids, &b.centroids) < 1e-9, "{a:?} {b:?}");
+    }
 }

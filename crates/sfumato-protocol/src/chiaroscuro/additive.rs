@@ -363,6 +363,10 @@ mod tests {
         assert!(dj.decrypt(&e, &[(1, &p1)]).is_err());
         assert!(plain.decrypt(&p, &[(1, &()), (1, &())]).is_err());
         // Vectors of different lengths are an error, not a panic.
-        assert!(plain.combine(&p, 0, &InsecurePlaintextVector(vec![]), 0).is_err());
+        assert!(
+            plain
+                .combine(&p, 0, &InsecurePlaintextVector(vec![]), 0)
+                .is_err()
+        );
     }
 }

@@ -26,7 +26,7 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
 use crate::chiaroscuro::additive::AdditiveScheme;
-use crate::chiaroscuro::eesum::{EncryptedMeans, ratio};
+use crate::chiaroscuro::eesum::EncryptedMeans;
 use crate::chiaroscuro::params::ChiaroscuroParams;
 use crate::chiaroscuro::perturbed::smooth;
 use crate::error::{ProtocolError, Result};
@@ -48,6 +48,12 @@ pub struct Published {
     /// Whose ciphertexts were decrypted (of two results, the smaller root
     /// wins, so that every participant ends with the same one).
     pub root: NodeId,
+    /// The root's estimate of the participants whose noise shares were
+    /// summed (the participation counter).
+    pub participants: f64,
+    /// Surplus noise shares the correction removed: n_ν = participants −
+    /// removed.
+    pub removed_shares: u64,
 }
 
 impl Published {
@@ -57,6 +63,18 @@ impl Published {
         root: NodeId,
         values: Vec<f64>,
         params: &ChiaroscuroParams,
+    ) -> Published {
+        Published::with_noise(iteration, root, values, params, 0.0, 0)
+    }
+
+    /// As [`Published::from_sums`], recording the noise accounting.
+    pub fn with_noise(
+        iteration: u32,
+        root: NodeId,
+        values: Vec<f64>,
+        params: &ChiaroscuroParams,
+        participants: f64,
+        removed_shares: u64,
     ) -> Published {
         let n = params.length;
         let (lo, hi) = params.range;
@@ -82,6 +100,8 @@ impl Published {
             centroids,
             eliminated,
             root,
+            participants,
+            removed_shares,
         }
     }
 }
@@ -256,14 +276,24 @@ impl<S: AdditiveScheme> DecryptionState<S> {
             partials.iter().take(tau).map(|(i, p)| (*i, p)).collect();
         let plain = scheme.decrypt(&means.values, &chosen)?;
         if means.weight <= 0 {
-            return Err(ProtocolError::invalid("decryption", "the means have no weight"));
+            return Err(ProtocolError::invalid(
+                "decryption",
+                "the means have no weight",
+            ));
         }
         let unit = f64::from(2u32).powi(params.fixed_point_bits as i32);
         let w = means.weight.to_f64();
         let values = plain.iter().map(|x| x / w / unit).collect();
         let root = *root;
-        *self = DecryptionState::Done(Arc::new(Published::from_sums(
-            iteration, root, values, params,
+        let participants = means.participants().unwrap_or(0.0);
+        let removed = means.removed_shares;
+        *self = DecryptionState::Done(Arc::new(Published::with_noise(
+            iteration,
+            root,
+            values,
+            params,
+            participants,
+            removed,
         )));
         Ok(true)
     }
@@ -272,7 +302,9 @@ impl<S: AdditiveScheme> DecryptionState<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chiaroscuro::additive::{InsecureKeyShare, InsecurePlaintext, InsecurePlaintextVector};
+    use crate::chiaroscuro::additive::{
+        InsecureKeyShare, InsecurePlaintext, InsecurePlaintextVector,
+    };
     use crate::chiaroscuro::params::tests::small;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
@@ -324,8 +356,14 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(1);
         let mut a = pending(7, &[1, 2]);
         // A share already applied changes nothing.
-        assert!(!a.contribute(&S, Some(&InsecureKeyShare(2)), 0, &p, &mut rng).unwrap());
-        assert!(a.contribute(&S, Some(&InsecureKeyShare(5)), 0, &p, &mut rng).unwrap());
+        assert!(
+            !a.contribute(&S, Some(&InsecureKeyShare(2)), 0, &p, &mut rng)
+                .unwrap()
+        );
+        assert!(
+            a.contribute(&S, Some(&InsecureKeyShare(5)), 0, &p, &mut rng)
+                .unwrap()
+        );
         let out = a.published().unwrap();
         // Cluster 0: mean 2 survives; cluster 1 (count 0.5) is aberrant.
         assert_eq!(out.centroids, vec![vec![2.0; 4]]);
@@ -337,7 +375,8 @@ mod tests {
         assert!(!a.wants(&pending(1, &[1, 2, 3]).summary()));
         // Of two results, the smaller root's wins.
         let mut c = pending(0, &[1, 2]);
-        c.contribute(&S, Some(&InsecureKeyShare(3)), 0, &p, &mut rng).unwrap();
+        c.contribute(&S, Some(&InsecureKeyShare(3)), 0, &p, &mut rng)
+            .unwrap();
         a.merge(c.clone(), &p).unwrap();
         assert_eq!(a.published().unwrap().root, NodeId(0));
         c.merge(pending(7, &[1, 2]), &p).unwrap();

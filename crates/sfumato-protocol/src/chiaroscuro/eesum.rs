@@ -40,6 +40,8 @@ pub struct EncryptedMeans<S: AdditiveScheme> {
     pub counter: Integer,
     /// n_l: the exchanges behind the values.
     pub exchanges: u32,
+    /// Noise shares the correction of §4.2.2 removed (0 before it).
+    pub removed_shares: u64,
 }
 
 impl<S: AdditiveScheme> EncryptedMeans<S> {
@@ -52,6 +54,7 @@ impl<S: AdditiveScheme> EncryptedMeans<S> {
             weight: Integer::from(u32::from(origin)),
             counter: Integer::from(1),
             exchanges: 0,
+            removed_shares: 0,
         }
     }
 
@@ -65,7 +68,9 @@ impl<S: AdditiveScheme> EncryptedMeans<S> {
                 )));
             }
             if m.weight < 0 || m.counter < 0 {
-                return Err(ProtocolError::Malformed("a negative weight or counter".into()));
+                return Err(ProtocolError::Malformed(
+                    "a negative weight or counter".into(),
+                ));
             }
         }
         let n = a.exchanges.max(b.exchanges);
@@ -75,6 +80,7 @@ impl<S: AdditiveScheme> EncryptedMeans<S> {
             weight: (a.weight.clone() << ka) + (b.weight.clone() << kb),
             counter: (a.counter.clone() << ka) + (b.counter.clone() << kb),
             exchanges: n + 1,
+            removed_shares: 0,
         })
     }
 
@@ -102,7 +108,10 @@ impl<S: AdditiveScheme> EncryptedMeans<S> {
 /// `a / b` for big integers, as a float (exact to double precision even
 /// when both exceed the float range).
 pub fn ratio(a: &Integer, b: &Integer) -> f64 {
-    let shift = a.significant_bits().max(b.significant_bits()).saturating_sub(60);
+    let shift = a
+        .significant_bits()
+        .max(b.significant_bits())
+        .saturating_sub(60);
     let (a, b) = (Integer::from(a >> shift), Integer::from(b >> shift));
     a.to_f64() / b.to_f64()
 }

@@ -47,10 +47,13 @@ use crate::dream::noise::noise_share;
 use crate::error::{ProtocolError, Result};
 use crate::gossip::PeerSampler;
 use crate::node::{Node, NodeId, Time};
-use crate::rng::NodeRng;
+use crate::rng::{NodeRng, RngKey};
 
 /// Resends of a bounced EESum reply before giving up.
-const MAX_REPLY_ATTEMPTS: u8 = 8;
+const MAX_REPLY_ATTEMPTS: u8 = 64;
+
+/// Periods an initiator waits for the answer to its EESum request.
+const LOCK_PERIODS: u64 = 3;
 
 /// What all participants of a run share: the public parameters, the
 /// scheme (public key) and the noise scales.
@@ -87,7 +90,7 @@ impl<S: AdditiveScheme> Shared<S> {
                 .ok_or_else(|| ProtocolError::invalid("budget", "no noise scale"))?;
             let units = |l: f64| -> Result<Lambda> {
                 let u = (l * unit).ceil();
-                if !(u >= 1.0 && u < 1e18) {
+                if !(1.0..1e18).contains(&u) {
                     return Err(ProtocolError::invalid(
                         "noise",
                         format!("a scale of {l} is out of range"),
@@ -183,11 +186,17 @@ pub struct Participant<S: AdditiveScheme> {
     history: Vec<Option<Arc<Published>>>,
     means: Option<EncryptedMeans<S>>,
     locked: bool,
+    locked_at: u64,
     participants: Option<f64>,
     own_id: u64,
     correction: Option<Correction>,
     noise_ok: bool,
     decryption: Option<DecryptionState<S>>,
+    /// The key of the randomness spent by encryption and partial
+    /// decryption, apart from the protocol's own draws so that a run makes
+    /// the same choices whatever the scheme.
+    crypto_key: RngKey,
+    crypto_uses: u64,
     /// Diagnostics.
     pub stats: ParticipantStats,
 }
@@ -228,6 +237,8 @@ impl<S: AdditiveScheme> Participant<S> {
             .collect();
         let peers = PeerSampler::new(p.sampling, me, p.population, rng)?;
         let offset = Time(sfumato_dp::exact::uniform_below(rng, p.period.0));
+        let mut key = [0u8; 32];
+        rng.fill_bytes(&mut key);
         Ok(Participant {
             shared,
             data,
@@ -242,11 +253,14 @@ impl<S: AdditiveScheme> Participant<S> {
             history: Vec::new(),
             means: None,
             locked: false,
+            locked_at: 0,
             participants: None,
             own_id: 0,
             correction: None,
             noise_ok: false,
             decryption: None,
+            crypto_key: RngKey::from_bytes(key),
+            crypto_uses: 0,
             stats: ParticipantStats::default(),
         })
     }
@@ -291,6 +305,12 @@ impl<S: AdditiveScheme> Participant<S> {
         self.means.as_ref()
     }
 
+    /// A fresh randomness stream for one cryptographic operation.
+    fn crypto_rng(&mut self) -> NodeRng {
+        self.crypto_uses += 1;
+        NodeRng::at(&self.crypto_key, self.crypto_uses, 0)
+    }
+
     fn fail(&mut self, ctx: &mut NodeContext<'_, Self>, e: ProtocolError) {
         self.stats.errors += 1;
         ctx.report(ChiaroscuroEvent::Error {
@@ -325,7 +345,7 @@ impl<S: AdditiveScheme> Participant<S> {
             *v = v.saturating_add(noise_share(p.noise, p.noise_shares, lambda, rng)?);
         }
         ctx.work("chiaroscuro-encrypt-vector", 1);
-        let enc = shared.scheme.encrypt_i64(&values, ctx.rng());
+        let enc = shared.scheme.encrypt_i64(&values, &mut self.crypto_rng());
         self.means = Some(EncryptedMeans::initial(enc, ctx.id() == WEIGHT_ORIGIN));
         self.locked = false;
         self.participants = None;
@@ -363,7 +383,13 @@ impl<S: AdditiveScheme> Participant<S> {
 
     fn start_sum_exchange(&mut self, now: Time, ctx: &mut NodeContext<'_, Self>) {
         if self.locked {
-            return;
+            // An answer lost for good (its resends all bounced) must not
+            // block the participant for the rest of the phase.
+            if self.step.saturating_sub(self.locked_at) < LOCK_PERIODS {
+                return;
+            }
+            self.locked = false;
+            self.stats.stale += 1;
         }
         let Some(means) = &self.means else { return };
         let me = ctx.id();
@@ -374,6 +400,7 @@ impl<S: AdditiveScheme> Participant<S> {
                 view: self.peers.outgoing(me, now),
             };
             self.locked = true;
+            self.locked_at = self.step;
             ctx.send(peer, msg);
         }
     }
@@ -408,7 +435,10 @@ impl<S: AdditiveScheme> Participant<S> {
         let p = &shared.params;
         let n = p.length;
         let (ls, lc) = &shared.lambdas[self.iteration as usize];
-        let len = self.means.as_ref().map_or(0, |m| shared.scheme.len(&m.values));
+        let len = self
+            .means
+            .as_ref()
+            .map_or(0, |m| shared.scheme.len(&m.values));
         let mut values = vec![0i64; if c.surplus == 0 { 0 } else { len }];
         let rng = ctx.rng();
         for (i, v) in values.iter_mut().enumerate() {
@@ -455,15 +485,21 @@ impl<S: AdditiveScheme> Participant<S> {
         };
         self.locked = false;
         if let Some(Correction {
-            values: Some(v), ..
+            values: Some(v),
+            surplus,
+            ..
         }) = &self.correction
         {
+            means.removed_shares = *surplus;
             if !v.is_empty() {
                 if v.len() != self.shared.scheme.len(&means.values) {
-                    return Err(ProtocolError::Malformed("a correction of another length".into()));
+                    return Err(ProtocolError::Malformed(
+                        "a correction of another length".into(),
+                    ));
                 }
                 let neg: Vec<Integer> = v.iter().map(|x| Integer::from(-*x)).collect();
-                means.add_cleartext(&self.shared.scheme, &neg, ctx.rng())?;
+                let mut rng = self.crypto_rng();
+                means.add_cleartext(&self.shared.scheme, &neg, &mut rng)?;
             }
             self.stats.corrected += 1;
         }
@@ -477,6 +513,7 @@ impl<S: AdditiveScheme> Participant<S> {
 
     fn contribute(&mut self, ctx: &mut NodeContext<'_, Self>) -> Result<()> {
         let shared = Arc::clone(&self.shared);
+        let mut rng = self.crypto_rng();
         let Some(state) = &mut self.decryption else {
             return Ok(());
         };
@@ -492,14 +529,16 @@ impl<S: AdditiveScheme> Participant<S> {
             None
         };
         let iteration = self.iteration;
-        if state.contribute(&shared.scheme, share, iteration, &shared.params, ctx.rng())? {
+        if state.contribute(&shared.scheme, share, iteration, &shared.params, &mut rng)? {
             ctx.report(ChiaroscuroEvent::Decrypted { iteration });
         }
         Ok(())
     }
 
     fn offer_decryption(&mut self, ctx: &mut NodeContext<'_, Self>) {
-        let Some(state) = &self.decryption else { return };
+        let Some(state) = &self.decryption else {
+            return;
+        };
         let me = ctx.id();
         if let Some(peer) = self.peers.select(me, ctx.rng()) {
             ctx.send(
@@ -759,6 +798,10 @@ impl<S: AdditiveScheme> Node for Participant<S> {
                 } else {
                     self.stats.lost_replies += 1;
                 }
+            }
+            ChiaroscuroMessage::Busy { iteration } => {
+                // The initiator waits for an answer: tell it again.
+                ctx.send(to, ChiaroscuroMessage::Busy { iteration });
             }
             _ => {}
         }
