@@ -64,6 +64,9 @@ pub(crate) enum Command {
     /// DREAM: differentially private smart-meter aggregation without a trusted aggregator
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Dream(crate::cli_dream::DreamCommand),
+    /// Chiaroscuro: private k-means over participants' time series (gossip, threshold encryption, DP)
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
+    Cluster(crate::cli_cluster::ClusterCommand),
     /// The simulator: gossip protocols over millions of nodes on timely dataflow
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Sim(crate::cli_sim::SimCommand),

@@ -12,6 +12,7 @@
 //! Nothing reachable from the command line panics.
 
 mod cli;
+mod cli_cluster;
 mod cli_dream;
 mod cli_sim;
 mod commands;

@@ -1,5 +1,6 @@
 //! One module per command; each exposes `run(args, out)`.
 
+mod cluster_run;
 mod crypto;
 mod crypto_bench;
 mod demo;
@@ -22,6 +23,7 @@ mod traces_import;
 mod traces_stats;
 
 use crate::cli::{Command, CryptoCommand, DpCommand, OverlayCommand, TracesCommand};
+use crate::cli_cluster::ClusterCommand;
 use crate::cli_dream::DreamCommand;
 use crate::cli_sim::SimCommand;
 use crate::error::CliError;
@@ -56,6 +58,7 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         }
         Command::Sim(SimCommand::Broadcast(args)) => sim_broadcast::run(args, out),
         Command::Sim(SimCommand::Bench(args)) => sim_bench::run_bench(args, out),
+        Command::Cluster(ClusterCommand::Run(args)) => cluster_run::run(args, out),
         Command::Demo(args) => demo::run(args, out),
     }
 }

@@ -1,0 +1,139 @@
+//! `sfumato cluster …`: Chiaroscuro's command line.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
+
+use crate::cli::StrategyArg;
+use crate::cli_sim::RuntimeArgs;
+
+/// `sfumato cluster …` commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ClusterCommand {
+    /// Run Chiaroscuro's private k-means on simulated participants, with the
+    /// paper's baselines from the same initial centroids
+    Run(Box<ClusterRunArgs>),
+}
+
+/// A synthetic data set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SyntheticArg {
+    /// CER-like daily load profiles: 24 hourly values in [0, 80]
+    Cer,
+    /// NUMED-like tumour sizes: 20 weekly values in [0, 50]
+    Numed,
+    /// 2-D points in 50 clusters (App. D)
+    Points2d,
+}
+
+/// The additively homomorphic encryption.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EncryptionArg {
+    /// Threshold Damgård–Jurik (real encryption)
+    DamgardJurik,
+    /// INSECURE: no encryption at all, for simulating huge populations
+    InsecurePlaintext,
+}
+
+/// Arguments of `sfumato cluster run`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("data").required(true).args(["input", "synthetic"])))]
+#[command(after_help = "Examples:\n  \
+    sfumato cluster run --synthetic cer --participants 2000 --k 10 --epsilon 0.69 --strategy greedy --key-bits 512 --iterations 3\n  \
+    sfumato cluster run --synthetic cer --participants 100000 --k 50 --epsilon 0.69 --strategy greedy --encryption insecure-plaintext --workers 2\n  \
+    sfumato cluster run --input series.csv --range 0,80 --k 20 --epsilon 1 --strategy uniform-fast --encryption insecure-plaintext\n\
+    The insecure plaintext stand-in encrypts nothing; every output of a run that used it says so.")]
+pub(crate) struct ClusterRunArgs {
+    /// A CSV file, one participant per row (an optional header line)
+    #[arg(long, value_name = "FILE", requires = "range")]
+    pub(crate) input: Option<PathBuf>,
+
+    /// The declared range of every value of --input, `LO,HI` (values outside are clipped)
+    #[arg(long, value_name = "LO,HI")]
+    pub(crate) range: Option<String>,
+
+    /// Generate a synthetic data set instead
+    #[arg(long, value_enum)]
+    pub(crate) synthetic: Option<SyntheticArg>,
+
+    /// Participants (synthetic: generated; --input: the first P rows)
+    #[arg(long, value_name = "P", value_parser = clap::value_parser!(u32).range(2..=50_000_000))]
+    pub(crate) participants: Option<u32>,
+
+    /// k: initial centroids
+    #[arg(long, value_name = "K", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) k: u32,
+
+    /// Initial centroids from a CSV file (default: k series drawn from the generator with
+    /// another seed, or uniformly in the range for --input; never participants' data)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) initial: Option<PathBuf>,
+
+    /// Total privacy budget ε (exact decimal or fraction)
+    #[arg(long, value_name = "E", default_value = "0.69")]
+    pub(crate) epsilon: String,
+
+    /// Budget concentration strategy (§5.1)
+    #[arg(long, value_enum, default_value_t = StrategyArg::Greedy)]
+    pub(crate) strategy: StrategyArg,
+
+    /// GREEDY_FLOOR's floor size
+    #[arg(long, value_name = "F", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub(crate) floor: u64,
+
+    /// SMA smoothing window as a fraction of the series length (0: none; §5.2)
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.2)]
+    pub(crate) smoothing: f64,
+
+    /// n_it^max (UNIFORM_FAST: its iteration count)
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub(crate) iterations: u64,
+
+    /// Convergence threshold θ on how far a centroid moves (0: run all iterations)
+    #[arg(long, value_name = "THETA", default_value_t = 0.0)]
+    pub(crate) theta: f64,
+
+    /// Additively homomorphic encryption
+    #[arg(long, value_enum, default_value_t = EncryptionArg::DamgardJurik)]
+    pub(crate) encryption: EncryptionArg,
+
+    /// Damgård–Jurik modulus bits
+    #[arg(long, value_name = "B", default_value_t = 1024)]
+    pub(crate) key_bits: u32,
+
+    /// Key holders L (participants 0..L hold the key shares)
+    #[arg(long, value_name = "L", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) committee: Option<u32>,
+
+    /// τ: key shares needed to decrypt
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) threshold: Option<u32>,
+
+    /// Probability that a message does not reach its receiver (§6.1.5)
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub(crate) churn: f64,
+
+    /// e_max: the gossip error EESum is run for (Lemma 2, Theorem 3)
+    #[arg(long, value_name = "E", default_value_t = 1e-3)]
+    pub(crate) e_max: f64,
+
+    /// δ of the (ε, δ)-probabilistic differential privacy (App. B)
+    #[arg(long, value_name = "D", default_value_t = 0.995)]
+    pub(crate) delta: f64,
+
+    /// EESum periods (default: from Theorem 3's n_e)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) exchanges: Option<u32>,
+
+    /// n_ν: noise shares per Laplace variable (default: 99 % of the participants)
+    #[arg(long, value_name = "N")]
+    pub(crate) noise_shares: Option<u64>,
+
+    /// Write the last published centroids to this CSV file
+    #[arg(long, value_name = "FILE")]
+    pub(crate) centroids_out: Option<PathBuf>,
+
+    /// Seed, workers, processes, progress
+    #[command(flatten)]
+    pub(crate) runtime: RuntimeArgs,
+}

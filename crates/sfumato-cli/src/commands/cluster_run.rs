@@ -1,0 +1,601 @@
+//! `sfumato cluster run`: Chiaroscuro's private k-means on simulated
+//! participants, and the evaluation of §6 — per iteration the intra-cluster
+//! inertia before and after perturbation (an oracle computed from the true
+//! data, which no participant has), the inter-cluster inertia and the live
+//! centroids; the same for Lloyd's k-means and for the paper's centralized
+//! perturbed k-means from the same initial centroids.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use serde::Serialize;
+use serde_json::json;
+use sfumato_crypto::dj::PrivateKey;
+use sfumato_dp::{BudgetStrategy, Epsilon};
+use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
+use sfumato_protocol::chiaroscuro::{
+    AdditiveScheme, ChiaroscuroParams, DamgardJurik, InsecureKeyShare, InsecurePlaintext,
+    Participant, Perturbation, Shared, inertia, lloyd_step, means, perturbed_kmeans,
+};
+use sfumato_protocol::dream::NoiseKind;
+use sfumato_protocol::gossip::PeerSampling;
+use sfumato_protocol::{NodeId, NodeRng, Time};
+use sfumato_sim::chiaroscuro::{ChiaroscuroProbe, ChiaroscuroSummary};
+use sfumato_sim::{Faults, LatencyModel, Metrics, Mode, RunInfo, SimConfig};
+use sfumato_traces::synthetic::{Dataset, cer_like, from_csv, numed_like, points_2d};
+
+use crate::cli::StrategyArg;
+use crate::cli_cluster::{ClusterRunArgs, EncryptionArg, SyntheticArg};
+use crate::commands::sim_runtime::{config, describe_workers, progress};
+use crate::error::CliError;
+use crate::output::{Output, human_bytes, number};
+
+/// One gossip period of the simulated participants.
+const PERIOD: Time = Time::from_millis(10);
+
+/// The data a run clusters, and where its initial centroids come from.
+pub(crate) struct Data {
+    pub(crate) name: String,
+    pub(crate) set: Dataset,
+    pub(crate) initial: Vec<Vec<f64>>,
+}
+
+/// Reads or generates the data and the initial centroids.
+pub(crate) fn data(args: &ClusterRunArgs) -> Result<Data, CliError> {
+    let k = u64::from(args.k);
+    let seed = args.runtime.seed;
+    let (name, mut set, initial) = match (&args.input, args.synthetic) {
+        (Some(path), _) => {
+            let range = parse_range(args.range.as_deref().unwrap_or(""))?;
+            let mut set = from_csv(path, range)?;
+            if let Some(p) = args.participants {
+                if p as usize > set.rows.len() {
+                    return Err(CliError::usage(format!(
+                        "--participants {p}: {} has only {} rows",
+                        path.display(),
+                        set.rows.len()
+                    )));
+                }
+                set.rows.truncate(p as usize);
+            }
+            let initial = match &args.initial {
+                Some(f) => from_csv(f, range)?.rows,
+                None => uniform_centroids(k, set.rows[0].len(), range, seed),
+            };
+            (path.display().to_string(), set, initial)
+        }
+        (None, Some(kind)) => {
+            let p = u64::from(args.participants.unwrap_or(10_000));
+            let make = |count: u64, s: u64| match kind {
+                SyntheticArg::Cer => cer_like(count, s),
+                SyntheticArg::Numed => numed_like(count, s),
+                SyntheticArg::Points2d => points_2d(count, s),
+            };
+            let set = make(p, seed)?;
+            // Initial centroids from the generator under another seed, as
+            // the paper drew CER's from a generator (§6.1.3): public, and
+            // no participant's data.
+            let initial = match &args.initial {
+                Some(f) => from_csv(f, set.range)?.rows,
+                None => make(k, seed ^ 0x1417_1a1c_0000_0001)?.rows,
+            };
+            let name = match kind {
+                SyntheticArg::Cer => "synthetic CER-like daily profiles",
+                SyntheticArg::Numed => "synthetic NUMED-like tumour sizes",
+                SyntheticArg::Points2d => "synthetic 2-D points in 50 clusters",
+            };
+            (name.to_string(), set, initial)
+        }
+        (None, None) => return Err(CliError::usage("give --input or --synthetic")),
+    };
+    if set.rows.len() < 2 {
+        return Err(CliError::usage("at least 2 participants are needed"));
+    }
+    let n = set.rows[0].len();
+    if initial.len() != k as usize && args.initial.is_some() {
+        return Err(CliError::usage(format!(
+            "--initial has {} centroids for --k {k}",
+            initial.len()
+        )));
+    }
+    if let Some(c) = initial.iter().find(|c| c.len() != n) {
+        return Err(CliError::usage(format!(
+            "an initial centroid of {} values for series of {n}",
+            c.len()
+        )));
+    }
+    set.rows.shrink_to_fit();
+    Ok(Data {
+        name,
+        set,
+        initial,
+    })
+}
+
+fn parse_range(text: &str) -> Result<(f64, f64), CliError> {
+    let bad = || CliError::usage(format!("--range `{text}` is not LO,HI"));
+    let (lo, hi) = text.split_once(',').ok_or_else(bad)?;
+    let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
+    let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        return Err(bad());
+    }
+    Ok((lo, hi))
+}
+
+/// k centroids uniformly in the range (a data-independent start for a file).
+fn uniform_centroids(k: u64, n: usize, (lo, hi): (f64, f64), seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x0c3e_7701);
+    (0..k)
+        .map(|_| {
+            (0..n)
+                .map(|_| {
+                    let u = (sfumato_dp::exact::uniform_below(&mut rng, 1 << 53) as f64)
+                        / (1u64 << 53) as f64;
+                    lo + u * (hi - lo)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The budgets of each iteration (§5.1).
+fn budgets(args: &ClusterRunArgs) -> Result<Vec<f64>, CliError> {
+    let total = Epsilon::parse(&args.epsilon)?;
+    if total.is_zero() {
+        return Err(CliError::usage("--epsilon must be positive"));
+    }
+    let strategy = match args.strategy {
+        StrategyArg::Greedy => BudgetStrategy::Greedy,
+        StrategyArg::GreedyFloor => BudgetStrategy::GreedyFloor { floor: args.floor },
+        StrategyArg::UniformFast => BudgetStrategy::UniformFast {
+            iterations: args.iterations,
+        },
+    };
+    Ok(strategy
+        .allocate(&total, args.iterations)?
+        .iter()
+        .map(Epsilon::to_f64_down)
+        .collect())
+}
+
+/// Everything the run decided before simulating.
+struct Plan {
+    params: ChiaroscuroParams,
+    n_e: u64,
+    committee: u32,
+    threshold: u32,
+}
+
+fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
+    if !(0.0..1.0).contains(&args.churn) {
+        return Err(CliError::usage("--churn must be in [0, 1)"));
+    }
+    if !(0.0..=1.0).contains(&args.smoothing) {
+        return Err(CliError::usage("--smoothing must be a fraction in [0, 1]"));
+    }
+    let population = u32::try_from(d.set.rows.len())
+        .map_err(|_| CliError::usage("too many participants"))?;
+    let n = d.set.rows[0].len();
+    let budgets = budgets(args)?;
+    // Theorem 3: the data variance is at most (range / 2)².
+    let (lo, hi) = d.set.range;
+    let t3 = sfumato_dp::gossip::GossipParameters {
+        population: u64::from(population),
+        variance: ((hi - lo) / 2.0).powi(2),
+        e_max: args.e_max,
+    };
+    let iota = sfumato_dp::gossip::iota(args.delta, budgets.len() as u64, n as u64)?;
+    let n_e = t3.exchanges(iota)?;
+    let exchanges = args
+        .exchanges
+        .unwrap_or_else(|| periods_for_exchanges(n_e, args.churn));
+    let log2 = 32 - population.leading_zeros();
+    let committee = args.committee.unwrap_or(population.min(10));
+    let threshold = args.threshold.unwrap_or(committee.div_ceil(3).max(1));
+    if threshold > committee {
+        return Err(CliError::usage(format!(
+            "--threshold {threshold} is above --committee {committee}"
+        )));
+    }
+    let dissemination = 2 * (log2 + 4);
+    let params = ChiaroscuroParams {
+        population,
+        length: n,
+        range: d.set.range,
+        initial: d.initial.clone(),
+        budgets,
+        theta: args.theta,
+        smoothing: (args.smoothing > 0.0).then_some(args.smoothing),
+        exchanges,
+        dissemination,
+        decryption: dissemination + 4 * threshold,
+        period: PERIOD,
+        noise_shares: args
+            .noise_shares
+            .unwrap_or((f64::from(population) * 0.99).floor().max(1.0) as u64),
+        e_max: args.e_max,
+        fixed_point_bits: 16,
+        committee,
+        noise: NoiseKind::Discrete,
+        sampling: PeerSampling::Uniform,
+    };
+    params.validate()?;
+    Ok(Plan {
+        params,
+        n_e,
+        committee,
+        threshold,
+    })
+}
+
+/// What the simulation returned.
+struct Simulated {
+    summary: ChiaroscuroSummary,
+    metrics: Metrics,
+    run: RunInfo,
+}
+
+fn simulate<S: AdditiveScheme>(
+    shared: Arc<Shared<S>>,
+    shares: Vec<Arc<S::KeyShare>>,
+    rows: Arc<Vec<Vec<f64>>>,
+    config: &SimConfig,
+    args: &ClusterRunArgs,
+) -> Result<Option<Simulated>, CliError> {
+    let bar = progress(&args.runtime, "chiaroscuro", config.mode.last_tick() + 1);
+    let callback = bar.as_ref().map(|(_, f)| f.clone());
+    let shares = Arc::new(shares);
+    let make = move |id: NodeId, rng: &mut NodeRng| {
+        let share = shares.get(id.index()).cloned();
+        let row = rows[id.index()].clone();
+        Participant::new(id, Arc::clone(&shared), row, share, rng)
+            .expect("parameters and rows were checked before the run")
+    };
+    let report = sfumato_sim::run(config, make, ChiaroscuroProbe, callback)?;
+    if let Some((bar, _)) = bar {
+        bar.finish();
+    }
+    Ok(report.map(|r| Simulated {
+        summary: r.samples.last().map(|s| s.summary.clone()).unwrap_or_default(),
+        metrics: r.metrics,
+        run: r.run,
+    }))
+}
+
+/// One iteration's figures.
+#[derive(Clone, Debug, Serialize)]
+struct IterationRow {
+    iteration: u32,
+    epsilon: f64,
+    /// Centroids entering the iteration.
+    centroids_in: usize,
+    /// Intra-cluster inertia of the clustering they induce, by its exact
+    /// means (before perturbation).
+    intra_before: f64,
+    /// Intra-cluster inertia by the published means (after perturbation).
+    intra_after: Option<f64>,
+    /// Inter-cluster inertia by the published means.
+    inter_after: Option<f64>,
+    /// Published means that survived.
+    centroids_out: Option<usize>,
+    /// Participants holding the published result.
+    participants_with_result: u64,
+    /// Different results held (1: everyone agrees).
+    results: usize,
+    /// The root's estimate of the participants and the surplus shares removed.
+    participants_estimate: Option<f64>,
+    removed_shares: Option<u64>,
+}
+
+/// A baseline's iteration.
+#[derive(Clone, Debug, Serialize)]
+struct BaselineRow {
+    intra_before: f64,
+    intra_after: f64,
+    centroids: usize,
+}
+
+/// Runs the command.
+pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliError> {
+    let d = data(args)?;
+    let plan = plan(args, &d)?;
+    let p = &plan.params;
+    let until = p.end(p.max_iterations());
+    let mode = Mode::VirtualTime {
+        tick: Time::from_millis(1),
+        until,
+        latency: LatencyModel::Fixed(Time::from_millis(1)),
+        sample_every: until,
+    };
+    let faults = Faults {
+        churn: args.churn,
+        ..Faults::none()
+    };
+    let config = config(&args.runtime, p.population, mode, faults)?;
+    let rows = Arc::new(d.set.rows.clone());
+    let secure = args.encryption == EncryptionArg::DamgardJurik;
+    if !secure && !out.is_json() {
+        eprintln!(
+            "WARNING: --encryption insecure-plaintext encrypts nothing; this run simulates the protocol's \
+             messages and noise but protects no data"
+        );
+    }
+    let started = std::time::Instant::now();
+    let simulated = match args.encryption {
+        EncryptionArg::InsecurePlaintext => {
+            let shared = Shared::new(
+                p.clone(),
+                InsecurePlaintext {
+                    threshold: plan.threshold,
+                },
+            )?;
+            let shares = (1..=plan.committee)
+                .map(|i| Arc::new(InsecureKeyShare(i)))
+                .collect();
+            simulate(shared, shares, rows, &config, args)?
+        }
+        EncryptionArg::DamgardJurik => {
+            let mut rng = ChaCha20Rng::seed_from_u64(args.runtime.seed ^ 0xd1_5ea1);
+            if !args.runtime.quiet {
+                eprintln!("generating a {}-bit threshold key…", args.key_bits);
+            }
+            let sk = PrivateKey::generate(&mut rng, args.key_bits, 1, 2, &|_| {})?;
+            let (tpk, shares) = sk.deal(plan.committee, plan.threshold, &mut rng)?;
+            drop(sk);
+            let shared = Shared::new(p.clone(), DamgardJurik::new(Arc::new(tpk)))?;
+            simulate(
+                shared,
+                shares.into_iter().map(Arc::new).collect(),
+                rows,
+                &config,
+                args,
+            )?
+        }
+    };
+    let Some(sim) = simulated else {
+        // Another process of a cluster run reports.
+        return Ok(());
+    };
+    let simulated_seconds = started.elapsed().as_secs_f64();
+    let rows = evaluate(&d, p, &sim.summary);
+    let lloyd = lloyd_baseline(&d.set.rows, &d.initial, p.max_iterations() as usize);
+    let mut rng = ChaCha20Rng::seed_from_u64(args.runtime.seed ^ 0xce47_7a1);
+    let centralized: Vec<BaselineRow> = perturbed_kmeans(
+        &d.set.rows,
+        &d.initial,
+        &Perturbation {
+            range: p.range,
+            budgets: p.budgets.clone(),
+            smoothing: p.smoothing,
+        },
+        &mut rng,
+    )?
+    .into_iter()
+    .map(|r| BaselineRow {
+        intra_before: r.before.intra,
+        intra_after: r.after.intra,
+        centroids: r.centroids.len(),
+    })
+    .collect();
+    if let Some(path) = &args.centroids_out {
+        write_centroids(path, &sim.summary)?;
+    }
+    let best = |xs: &mut dyn Iterator<Item = f64>| xs.fold(f64::INFINITY, f64::min);
+    let best_private = best(&mut rows.iter().map(|r| r.intra_before));
+    let best_central = best(&mut centralized.iter().map(|r| r.intra_before));
+    let best_lloyd = best(&mut lloyd.iter().map(|r| r.intra_before));
+    let full = inertia(&d.set.rows, &d.initial).full;
+    let participants = f64::from(p.population);
+    let scheme = if secure {
+        format!("damgard-jurik ({} bits)", args.key_bits)
+    } else {
+        "INSECURE plaintext stand-in (nothing was encrypted)".to_string()
+    };
+    if out.is_json() {
+        return out.json(&json!({
+            "data": d.name,
+            "participants": p.population,
+            "length": p.length,
+            "range": [p.range.0, p.range.1],
+            "clipped_values": d.set.clipped,
+            "k": p.k(),
+            "encryption": if secure { "damgard-jurik" } else { "insecure-plaintext" },
+            "secure": secure,
+            "key_bits": secure.then_some(args.key_bits),
+            "committee": plan.committee,
+            "threshold": plan.threshold,
+            "epsilon": args.epsilon,
+            "delta": args.delta,
+            "strategy": format!("{:?}", args.strategy),
+            "budgets": p.budgets,
+            "n_e": plan.n_e,
+            "periods": {"sum": p.exchanges, "correction": p.dissemination, "decryption": p.decryption},
+            "noise_shares": p.noise_shares,
+            "churn": args.churn,
+            "full_inertia": full,
+            "iterations": rows,
+            "lloyd": lloyd,
+            "centralized_perturbed": centralized,
+            "best_intra": {"chiaroscuro": best_private, "centralized_perturbed": best_central, "lloyd": best_lloyd},
+            "status": sim.summary.status,
+            "exchanges": sim.summary.stats,
+            "messages_per_participant": sim.summary.messages as f64 / participants,
+            "bytes_per_participant": sim.summary.bytes as f64 / participants,
+            "metrics": sim.metrics,
+            "wall_seconds": simulated_seconds,
+            "peak_memory_bytes": sim.run.peak_memory_bytes,
+            "workers": describe_workers(&config),
+        }));
+    }
+    out.line(format!(
+        "Chiaroscuro: {} participants ({}), n = {}, range [{}, {}], {} values clipped",
+        p.population,
+        d.name,
+        p.length,
+        number(p.range.0),
+        number(p.range.1),
+        d.set.clipped
+    ))?;
+    out.line(format!("encryption: {scheme}"))?;
+    out.line(format!(
+        "k = {}, ε = {} ({:?}: {}), δ = {}, n_ν = {}, key holders {} (τ = {})",
+        p.k(),
+        args.epsilon,
+        args.strategy,
+        p.budgets
+            .iter()
+            .map(|e| format!("{e:.4}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        args.delta,
+        p.noise_shares,
+        plan.committee,
+        plan.threshold
+    ))?;
+    out.line(format!(
+        "gossip: n_e = {} (Theorem 3, e_max = {}) → {} EESum periods, {} correction, {} decryption; churn {}",
+        plan.n_e, args.e_max, p.exchanges, p.dissemination, p.decryption, args.churn
+    ))?;
+    out.line("")?;
+    out.line(format!(
+        "{:>4} {:>8} {:>5} {:>12} {:>12} {:>12} {:>5} {:>10} | {:>12} {:>12} {:>5} | {:>12}",
+        "it",
+        "ε_i",
+        "k_in",
+        "intra pre",
+        "intra post",
+        "inter post",
+        "k_out",
+        "with res.",
+        "central pre",
+        "central post",
+        "k",
+        "Lloyd"
+    ))?;
+    for (i, r) in rows.iter().enumerate() {
+        let c = centralized.get(i);
+        let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.3}"));
+        out.line(format!(
+            "{:>4} {:>8.4} {:>5} {:>12.3} {:>12} {:>12} {:>5} {:>10} | {:>12} {:>12} {:>5} | {:>12}",
+            r.iteration + 1,
+            r.epsilon,
+            r.centroids_in,
+            r.intra_before,
+            opt(r.intra_after),
+            opt(r.inter_after),
+            r.centroids_out.map_or("—".into(), |k| k.to_string()),
+            r.participants_with_result,
+            opt(c.map(|c| c.intra_before)),
+            opt(c.map(|c| c.intra_after)),
+            c.map_or("—".into(), |c| c.centroids.to_string()),
+            opt(lloyd.get(i).map(|l| l.intra_before)),
+        ))?;
+    }
+    out.line("")?;
+    out.line(format!(
+        "full inertia {full:.3}; best intra-cluster inertia: Chiaroscuro {best_private:.3}, \
+         centralized perturbed {best_central:.3} ({:+.1} %), Lloyd {best_lloyd:.3} ({:+.1} %)",
+        100.0 * (best_private / best_central - 1.0),
+        100.0 * (best_private / best_lloyd - 1.0)
+    ))?;
+    let s = &sim.summary.stats;
+    out.line(format!(
+        "per participant: {:.1} messages, {}; EESum exchanges {} completed, {} refused, {} late; errors {}",
+        sim.summary.messages as f64 / participants,
+        human_bytes((sim.summary.bytes as f64 / participants) as u64),
+        s.sum_exchanges,
+        s.sum_refused,
+        s.stale,
+        s.errors
+    ))?;
+    out.line(format!(
+        "stopped: {}",
+        sim.summary
+            .status
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))?;
+    out.line(format!(
+        "simulated in {:.1} s on {}, peak memory {}",
+        simulated_seconds,
+        describe_workers(&config),
+        human_bytes(sim.run.peak_memory_bytes)
+    ))?;
+    if !secure {
+        out.line("WARNING: insecure plaintext stand-in — nothing was encrypted")?;
+    }
+    Ok(())
+}
+
+/// The oracle's figures per iteration.
+fn evaluate(d: &Data, p: &ChiaroscuroParams, s: &ChiaroscuroSummary) -> Vec<IterationRow> {
+    let mut centroids = d.initial.clone();
+    let mut out = Vec::new();
+    for (i, seen) in s.iterations.iter().enumerate() {
+        let a = sfumato_protocol::chiaroscuro::assign(&d.set.rows, &centroids);
+        let exact: Vec<Vec<f64>> = means(&d.set.rows, &a, centroids.len())
+            .into_iter()
+            .filter(|(_, c)| *c > 0)
+            .map(|(s, c)| s.into_iter().map(|v| v / c as f64).collect())
+            .collect();
+        let before = inertia(&d.set.rows, &exact);
+        let result = seen.result.as_ref();
+        let after = result.map(|r| inertia(&d.set.rows, &r.centroids));
+        out.push(IterationRow {
+            iteration: i as u32,
+            epsilon: p.budgets.get(i).copied().unwrap_or(0.0),
+            centroids_in: centroids.len(),
+            intra_before: before.intra,
+            intra_after: after.map(|a| a.intra),
+            inter_after: after.map(|a| a.inter),
+            centroids_out: result.map(|r| r.centroids.len()),
+            participants_with_result: seen.by_root.values().sum(),
+            results: seen.by_root.len(),
+            participants_estimate: result.map(|r| r.participants),
+            removed_shares: result.map(|r| r.removed_shares),
+        });
+        match result {
+            Some(r) if !r.centroids.is_empty() => centroids = r.centroids.clone(),
+            _ => break,
+        }
+    }
+    out
+}
+
+fn lloyd_baseline(data: &[Vec<f64>], initial: &[Vec<f64>], iterations: usize) -> Vec<BaselineRow> {
+    let mut c = initial.to_vec();
+    let mut out = Vec::new();
+    for _ in 0..iterations {
+        let next = lloyd_step(data, &c);
+        let before = inertia(data, &next).intra;
+        out.push(BaselineRow {
+            intra_before: before,
+            intra_after: before,
+            centroids: next.len(),
+        });
+        c = next;
+    }
+    out
+}
+
+fn write_centroids(path: &Path, s: &ChiaroscuroSummary) -> Result<(), CliError> {
+    let last = s
+        .iterations
+        .iter()
+        .rev()
+        .find_map(|i| i.result.as_ref())
+        .ok_or_else(|| CliError::usage("no iteration published centroids to write"))?;
+    let mut text = String::new();
+    for c in &last.centroids {
+        let row: Vec<String> = c.iter().map(|v| format!("{v}")).collect();
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    std::fs::write(path, text)
+        .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display())))
+}
