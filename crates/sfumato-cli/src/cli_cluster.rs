@@ -13,6 +13,8 @@ pub(crate) enum ClusterCommand {
     /// Run Chiaroscuro's private k-means on simulated participants, with the
     /// paper's baselines from the same initial centroids
     Run(Box<ClusterRunArgs>),
+    /// Fig. 5: one participant's time and bytes for a set of encrypted means
+    Costs(crate::commands::cluster_costs::UnitCostsArgs),
 }
 
 /// A synthetic data set.

@@ -317,12 +317,6 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     let config = config(&args.runtime, p.population, mode, faults)?;
     let rows = Arc::new(d.set.rows.clone());
     let secure = args.encryption == EncryptionArg::DamgardJurik;
-    if !secure && !out.is_json() {
-        eprintln!(
-            "WARNING: --encryption insecure-plaintext encrypts nothing; this run simulates the protocol's \
-             messages and noise but protects no data"
-        );
-    }
     let started = std::time::Instant::now();
     let simulated = match args.encryption {
         EncryptionArg::InsecurePlaintext => {
@@ -545,7 +539,9 @@ fn evaluate(d: &Data, p: &ChiaroscuroParams, s: &ChiaroscuroSummary) -> Vec<Iter
             .collect();
         let before = inertia(&d.set.rows, &exact);
         let result = seen.result.as_ref();
-        let after = result.map(|r| inertia(&d.set.rows, &r.centroids));
+        let after = result
+            .filter(|r| !r.centroids.is_empty())
+            .map(|r| inertia(&d.set.rows, &r.centroids));
         out.push(IterationRow {
             iteration: i as u32,
             epsilon: p.budgets.get(i).copied().unwrap_or(0.0),

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::chiaroscuro::additive::AdditiveScheme;
 use crate::chiaroscuro::eesum::EncryptedMeans;
 use crate::chiaroscuro::params::ChiaroscuroParams;
-use crate::chiaroscuro::perturbed::smooth;
+use crate::chiaroscuro::perturbed::perturbed_mean;
 use crate::error::{ProtocolError, Result};
 use crate::node::NodeId;
 
@@ -43,7 +43,7 @@ pub struct Published {
     pub values: Vec<f64>,
     /// The means that survive: the next iteration's centroids.
     pub centroids: Vec<Vec<f64>>,
-    /// Means eliminated as aberrant (count below 1, or outside the range).
+    /// Means eliminated as aberrant ([`perturbed_mean`]).
     pub eliminated: u32,
     /// Whose ciphertexts were decrypted (of two results, the smaller root
     /// wins, so that every participant ends with the same one).
@@ -57,7 +57,7 @@ pub struct Published {
 }
 
 impl Published {
-    /// Divides, smooths (§5.2) and eliminates aberrant means (§4.2 fn. 8).
+    /// Smooths, divides and eliminates aberrant means ([`perturbed_mean`]).
     pub fn from_sums(
         iteration: u32,
         root: NodeId,
@@ -77,7 +77,6 @@ impl Published {
         removed_shares: u64,
     ) -> Published {
         let n = params.length;
-        let (lo, hi) = params.range;
         let window = params
             .smoothing
             .map(|f| (f * n as f64).round() as usize)
@@ -85,13 +84,9 @@ impl Published {
         let mut centroids = Vec::new();
         let mut eliminated = 0;
         for cluster in values.chunks(n + 1) {
-            let count = cluster[n];
-            let sums = smooth(&cluster[..n], window);
-            let mean: Vec<f64> = sums.iter().map(|s| s / count).collect();
-            if count >= 1.0 && mean.iter().all(|v| (lo..=hi).contains(v)) {
-                centroids.push(mean);
-            } else {
-                eliminated += 1;
+            match perturbed_mean(&cluster[..n], cluster[n], window, params.range) {
+                Some(mean) => centroids.push(mean),
+                None => eliminated += 1,
             }
         }
         Published {

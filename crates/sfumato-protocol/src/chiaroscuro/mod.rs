@@ -31,4 +31,4 @@ pub use kmeans::{Inertia, assign, distance2, inertia, lloyd_step, means, nearest
 pub use messages::{ChiaroscuroMessage, Correction};
 pub use params::{ChiaroscuroParams, Phase, Step, WEIGHT_ORIGIN};
 pub use participant::{ChiaroscuroEvent, Participant, ParticipantStats, Shared, Status, StepTimer};
-pub use perturbed::{IterationReport, Perturbation, perturbed_kmeans, smooth};
+pub use perturbed::{IterationReport, Perturbation, perturbed_kmeans, perturbed_mean, smooth};

@@ -8,9 +8,9 @@
 //! paper perturbs both (§4.2.2) without saying how ε_i is split between
 //! them; we split it evenly, so each iteration is ε_i-DP by sequential
 //! composition. The noisy sums are smoothed by a cyclic simple moving
-//! average over w + 1 values (§5.2), divided by the noisy counts, and a
-//! mean whose noisy count is below 1 or that leaves the value range is
-//! dropped as aberrant (§4.2 footnote 8).
+//! average over w + 1 values (§5.2) and divided by the noisy counts; see
+//! [`perturbed_mean`] for which means are dropped as aberrant (§4.2
+//! footnote 8).
 
 use rand_core::CryptoRng;
 use sfumato_dp::{Laplace, NoiseSampler};
@@ -58,6 +58,35 @@ pub fn smooth(values: &[f64], w: usize) -> Vec<f64> {
         .collect()
 }
 
+/// A perturbed mean from its noisy sums and count (§5.2, §4.2 fn. 8):
+/// the sums smoothed by a cyclic SMA over `window + 1` values, divided by
+/// the count; `None` when the mean is aberrant — a count below 1, or a
+/// value beyond the declared range by more than the range's width, which
+/// only the noise can produce. Values just outside the range are clipped
+/// into it (post-processing of a differentially private output).
+pub fn perturbed_mean(
+    noisy_sums: &[f64],
+    noisy_count: f64,
+    window: usize,
+    (lo, hi): (f64, f64),
+) -> Option<Vec<f64>> {
+    if !(noisy_count >= 1.0) {
+        return None;
+    }
+    let slack = hi - lo;
+    let mean: Vec<f64> = smooth(noisy_sums, window)
+        .iter()
+        .map(|s| s / noisy_count)
+        .collect();
+    if mean
+        .iter()
+        .any(|v| !(lo - slack..=hi + slack).contains(v))
+    {
+        return None;
+    }
+    Some(mean.into_iter().map(|v| v.clamp(lo, hi)).collect())
+}
+
 /// Runs the perturbed k-means from `initial` for `p.budgets.len()`
 /// iterations (fewer if every mean became aberrant).
 pub fn perturbed_kmeans<R: CryptoRng + ?Sized>(
@@ -103,13 +132,8 @@ pub fn perturbed_kmeans<R: CryptoRng + ?Sized>(
         let mut next = Vec::new();
         for (sum, count) in &exact {
             let noisy: Vec<f64> = sum.iter().map(|v| v + sum_noise.sample(rng)).collect();
-            let noisy = smooth(&noisy, window);
             let c = *count as f64 + count_noise.sample(rng);
-            if c < 1.0 {
-                continue;
-            }
-            let mean: Vec<f64> = noisy.iter().map(|v| v / c).collect();
-            if mean.iter().all(|v| (lo..=hi).contains(v)) {
+            if let Some(mean) = perturbed_mean(&noisy, c, window, (lo, hi)) {
                 next.push(mean);
             }
         }
@@ -128,6 +152,15 @@ mod tests {
     use super::*;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
+
+    #[test]
+    fn aberrant_means_are_dropped_and_slight_excursions_clipped() {
+        let r = (0.0, 10.0);
+        assert_eq!(perturbed_mean(&[-4.0, 24.0], 2.0, 0, r), Some(vec![0.0, 10.0]));
+        assert_eq!(perturbed_mean(&[-42.0, 4.0], 2.0, 0, r), None);
+        assert_eq!(perturbed_mean(&[4.0, 4.0], 0.9, 0, r), None);
+        assert_eq!(perturbed_mean(&[4.0, 4.0], f64::NAN, 0, r), None);
+    }
 
     #[test]
     fn smoothing_is_a_cyclic_moving_average() {

@@ -25,6 +25,10 @@ pub(crate) enum Stream {
     Patient = 0x7061_7469_656e_7421,
     /// A synthetic 2-D point or cluster centre.
     Point = 0x706f_696e_7432_6421,
+    /// A CER-like daily profile (which pool day, how it is perturbed).
+    Profile = 0x7072_6f66_696c_6521,
+    /// The date of a CER-like pool day.
+    ProfilePool = 0x706f_6f6c_6461_7921,
 }
 
 /// SplitMix64's finaliser: a bijection of u64 with good avalanche.

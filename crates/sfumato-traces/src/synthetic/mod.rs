@@ -1,14 +1,19 @@
 //! Synthetic data sets for clustering experiments (Chiaroscuro §6, App. D):
-//! NUMED-like tumour-size series and 2-D points in 50 clusters. Household
-//! daily profiles (CER-like) come from the load generator.
+//! CER-like household daily profiles (derived from the load generator),
+//! NUMED-like tumour-size series and 2-D points in 50 clusters; and any
+//! set of equally long series read from a CSV file.
 //!
 //! Every value is clipped to the set's declared range — the range fixes the
 //! sensitivity of the sums a private clustering publishes (Chiaroscuro
 //! Def. 4) — and the number of clipped values is reported.
 
+pub mod cer;
+pub mod csv;
 pub mod numed;
 pub mod points;
 
+pub use cer::{CER_HOURS, CER_MAX, CER_POOL, CER_UNITS_PER_KWH, cer_like};
+pub use csv::from_csv;
 pub use numed::{NUMED_MAX, NUMED_WEEKS, numed_like};
 pub use points::{POINTS_CLUSTERS, POINTS_MAX, points_2d};
 
