@@ -31,4 +31,4 @@ pub use context::{Context, NodeContext, Outgoing};
 pub use error::{ProtocolError, Result};
 pub use message::{Message, decode, encode};
 pub use node::{Node, NodeId, Time};
-pub use rng::{NodeRng, RngKey};
+pub use rng::{BulkRng, NodeRng, RngKey};

@@ -47,7 +47,7 @@ use crate::dream::noise::noise_share;
 use crate::error::{ProtocolError, Result};
 use crate::gossip::PeerSampler;
 use crate::node::{Node, NodeId, Time};
-use crate::rng::{NodeRng, RngKey};
+use crate::rng::{BulkRng, NodeRng, RngKey};
 
 /// Resends of a bounced EESum reply before giving up.
 const MAX_REPLY_ATTEMPTS: u8 = 64;
@@ -339,10 +339,10 @@ impl<S: AdditiveScheme> Participant<S> {
             }
             values[base + n] = unit as i64;
         }
-        let rng = ctx.rng();
+        let mut rng = BulkRng::from_node(ctx.rng());
         for (i, v) in values.iter_mut().enumerate() {
             let lambda = if i % (n + 1) == n { lc } else { ls };
-            *v = v.saturating_add(noise_share(p.noise, p.noise_shares, lambda, rng)?);
+            *v = v.saturating_add(noise_share(p.noise, p.noise_shares, lambda, &mut rng)?);
         }
         ctx.work("chiaroscuro-encrypt-vector", 1);
         let enc = shared.scheme.encrypt_i64(&values, &mut self.crypto_rng());
@@ -440,11 +440,11 @@ impl<S: AdditiveScheme> Participant<S> {
             .as_ref()
             .map_or(0, |m| shared.scheme.len(&m.values));
         let mut values = vec![0i64; if c.surplus == 0 { 0 } else { len }];
-        let rng = ctx.rng();
+        let mut rng = BulkRng::from_node(ctx.rng());
         for (i, v) in values.iter_mut().enumerate() {
             let lambda = if i % (n + 1) == n { lc } else { ls };
             for _ in 0..c.surplus {
-                *v = v.saturating_add(noise_share(p.noise, p.noise_shares, lambda, rng)?);
+                *v = v.saturating_add(noise_share(p.noise, p.noise_shares, lambda, &mut rng)?);
             }
         }
         c.values = Some(Arc::new(values));

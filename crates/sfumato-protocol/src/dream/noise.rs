@@ -5,7 +5,6 @@ use sfumato_dp::{GammaShare, NoiseSampler, PolyaShare};
 
 use crate::dream::params::Lambda;
 use crate::error::{ProtocolError, Result};
-use crate::rng::NodeRng;
 
 /// Which shares the meters add.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,11 +19,11 @@ pub enum NoiseKind {
 }
 
 /// A share for a cluster whose noise is calibrated for `parties` meters.
-pub fn noise_share(
+pub fn noise_share<R: rand_core::CryptoRng + ?Sized>(
     kind: NoiseKind,
     parties: u64,
     lambda: &Lambda,
-    rng: &mut NodeRng,
+    rng: &mut R,
 ) -> Result<i64> {
     match kind {
         NoiseKind::Discrete => {
