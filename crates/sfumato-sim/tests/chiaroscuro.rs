@@ -330,4 +330,3 @@ fn damgard_jurik_and_the_plaintext_stand_in_give_the_same_centroids() {
         assert!(max_diff(&a.centroids, &b.centroids) < 1e-9, "{a:?} {b:?}");
     }
 }
-

@@ -12,7 +12,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use serde::Serialize;
 use serde_json::json;
-use sfumato_crypto::dj::PrivateKey;
+use sfumato_crypto::dj::{PrivateKey, ShortExponentEncryptor};
 use sfumato_dp::{BudgetStrategy, Epsilon};
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
@@ -23,7 +23,7 @@ use sfumato_protocol::dream::NoiseKind;
 use sfumato_protocol::gossip::PeerSampling;
 use sfumato_protocol::{NodeId, NodeRng, Time};
 use sfumato_sim::chiaroscuro::{ChiaroscuroProbe, ChiaroscuroSummary};
-use sfumato_sim::{Faults, LatencyModel, Metrics, Mode, RunInfo, SimConfig};
+use sfumato_sim::{Faults, LatencyModel, Metrics, Mode, ProgressFn, RunInfo, SimConfig};
 use sfumato_traces::synthetic::{Dataset, cer_like, from_csv, numed_like, points_2d};
 
 use crate::cli::StrategyArg;
@@ -31,6 +31,7 @@ use crate::cli_cluster::{ClusterRunArgs, EncryptionArg, SyntheticArg};
 use crate::commands::sim_runtime::{config, describe_workers, progress};
 use crate::error::CliError;
 use crate::output::{Output, human_bytes, number};
+use crate::progress::Progress;
 
 /// One gossip period of the simulated participants.
 const PERIOD: Time = Time::from_millis(10);
@@ -107,11 +108,7 @@ pub(crate) fn data(args: &ClusterRunArgs) -> Result<Data, CliError> {
         )));
     }
     set.rows.shrink_to_fit();
-    Ok(Data {
-        name,
-        set,
-        initial,
-    })
+    Ok(Data { name, set, initial })
 }
 
 fn parse_range(text: &str) -> Result<(f64, f64), CliError> {
@@ -143,7 +140,8 @@ fn uniform_centroids(k: u64, n: usize, (lo, hi): (f64, f64), seed: u64) -> Vec<V
 
 /// The budgets of each iteration (§5.1).
 fn budgets(args: &ClusterRunArgs) -> Result<Vec<f64>, CliError> {
-    let total = Epsilon::parse(&args.epsilon)?;
+    let total = Epsilon::parse(&args.epsilon)
+        .map_err(|e| CliError::usage(format!("--epsilon {}: {e}", args.epsilon)))?;
     if total.is_zero() {
         return Err(CliError::usage("--epsilon must be positive"));
     }
@@ -176,8 +174,8 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
     if !(0.0..=1.0).contains(&args.smoothing) {
         return Err(CliError::usage("--smoothing must be a fraction in [0, 1]"));
     }
-    let population = u32::try_from(d.set.rows.len())
-        .map_err(|_| CliError::usage("too many participants"))?;
+    let population =
+        u32::try_from(d.set.rows.len()).map_err(|_| CliError::usage("too many participants"))?;
     let n = d.set.rows[0].len();
     let budgets = budgets(args)?;
     // Theorem 3: the data variance is at most (range / 2)².
@@ -232,10 +230,10 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
 }
 
 /// What the simulation returned.
-struct Simulated {
-    summary: ChiaroscuroSummary,
-    metrics: Metrics,
-    run: RunInfo,
+pub(crate) struct Simulated {
+    pub(crate) summary: ChiaroscuroSummary,
+    pub(crate) metrics: Metrics,
+    pub(crate) run: RunInfo,
 }
 
 fn simulate<S: AdditiveScheme>(
@@ -243,10 +241,9 @@ fn simulate<S: AdditiveScheme>(
     shares: Vec<Arc<S::KeyShare>>,
     rows: Arc<Vec<Vec<f64>>>,
     config: &SimConfig,
-    args: &ClusterRunArgs,
+    progress: Option<(Arc<Progress>, ProgressFn)>,
 ) -> Result<Option<Simulated>, CliError> {
-    let bar = progress(&args.runtime, "chiaroscuro", config.mode.last_tick() + 1);
-    let callback = bar.as_ref().map(|(_, f)| f.clone());
+    let callback = progress.as_ref().map(|(_, f)| f.clone());
     let shares = Arc::new(shares);
     let make = move |id: NodeId, rng: &mut NodeRng| {
         let share = shares.get(id.index()).cloned();
@@ -255,47 +252,113 @@ fn simulate<S: AdditiveScheme>(
             .expect("parameters and rows were checked before the run")
     };
     let report = sfumato_sim::run(config, make, ChiaroscuroProbe, callback)?;
-    if let Some((bar, _)) = bar {
+    if let Some((bar, _)) = progress {
         bar.finish();
     }
     Ok(report.map(|r| Simulated {
-        summary: r.samples.last().map(|s| s.summary.clone()).unwrap_or_default(),
+        summary: r
+            .samples
+            .last()
+            .map(|s| s.summary.clone())
+            .unwrap_or_default(),
         metrics: r.metrics,
         run: r.run,
     }))
 }
 
+/// How to run the protocol.
+pub(crate) struct Setup<'a> {
+    pub(crate) params: &'a ChiaroscuroParams,
+    pub(crate) committee: u32,
+    pub(crate) threshold: u32,
+    pub(crate) encryption: EncryptionArg,
+    pub(crate) key_bits: u32,
+    pub(crate) short_exponents: bool,
+    pub(crate) seed: u64,
+    /// Say on stderr that a key is being generated.
+    pub(crate) announce: bool,
+    pub(crate) progress: Option<(Arc<Progress>, ProgressFn)>,
+}
+
+/// Runs the protocol on `rows` with the encryption `setup` names (for a
+/// real key: generated from the seed and dealt to the committee).
+pub(crate) fn execute(
+    setup: &Setup<'_>,
+    rows: Arc<Vec<Vec<f64>>>,
+    config: &SimConfig,
+) -> Result<Option<Simulated>, CliError> {
+    let p = setup.params;
+    let progress = setup.progress.clone();
+    match setup.encryption {
+        EncryptionArg::InsecurePlaintext => {
+            let shared = Shared::new(
+                p.clone(),
+                InsecurePlaintext {
+                    threshold: setup.threshold,
+                },
+            )?;
+            let shares = (1..=setup.committee)
+                .map(|i| Arc::new(InsecureKeyShare(i)))
+                .collect();
+            simulate(shared, shares, rows, config, progress)
+        }
+        EncryptionArg::DamgardJurik => {
+            let mut rng = ChaCha20Rng::seed_from_u64(setup.seed ^ 0x00d1_5ea1);
+            if setup.announce {
+                eprintln!("generating a {}-bit threshold key…", setup.key_bits);
+            }
+            let sk = PrivateKey::generate(&mut rng, setup.key_bits, 1, 2, &|_| {})?;
+            let (tpk, shares) = sk.deal(setup.committee, setup.threshold, &mut rng)?;
+            drop(sk);
+            let scheme = if setup.short_exponents {
+                let fast = ShortExponentEncryptor::new(tpk.public(), &mut rng);
+                DamgardJurik::with_short_exponents(Arc::new(tpk), fast)
+            } else {
+                DamgardJurik::new(Arc::new(tpk))
+            };
+            let shared = Shared::new(p.clone(), scheme)?;
+            simulate(
+                shared,
+                shares.into_iter().map(Arc::new).collect(),
+                rows,
+                config,
+                progress,
+            )
+        }
+    }
+}
+
 /// One iteration's figures.
 #[derive(Clone, Debug, Serialize)]
-struct IterationRow {
-    iteration: u32,
-    epsilon: f64,
+pub(crate) struct IterationRow {
+    pub(crate) iteration: u32,
+    pub(crate) epsilon: f64,
     /// Centroids entering the iteration.
-    centroids_in: usize,
+    pub(crate) centroids_in: usize,
     /// Intra-cluster inertia of the clustering they induce, by its exact
     /// means (before perturbation).
-    intra_before: f64,
+    pub(crate) intra_before: f64,
     /// Intra-cluster inertia by the published means (after perturbation).
-    intra_after: Option<f64>,
+    pub(crate) intra_after: Option<f64>,
     /// Inter-cluster inertia by the published means.
-    inter_after: Option<f64>,
+    pub(crate) inter_after: Option<f64>,
     /// Published means that survived.
-    centroids_out: Option<usize>,
+    pub(crate) centroids_out: Option<usize>,
     /// Participants holding the published result.
-    participants_with_result: u64,
+    pub(crate) participants_with_result: u64,
     /// Different results held (1: everyone agrees).
-    results: usize,
+    pub(crate) results: usize,
     /// The root's estimate of the participants and the surplus shares removed.
-    participants_estimate: Option<f64>,
-    removed_shares: Option<u64>,
+    pub(crate) participants_estimate: Option<f64>,
+    pub(crate) removed_shares: Option<u64>,
 }
 
 /// A baseline's iteration.
 #[derive(Clone, Debug, Serialize)]
-struct BaselineRow {
-    intra_before: f64,
-    intra_after: f64,
-    centroids: usize,
+pub(crate) struct BaselineRow {
+    pub(crate) intra_before: f64,
+    pub(crate) intra_after: f64,
+    pub(crate) centroids: usize,
 }
 
 /// Runs the command.
@@ -318,37 +381,21 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     let rows = Arc::new(d.set.rows.clone());
     let secure = args.encryption == EncryptionArg::DamgardJurik;
     let started = std::time::Instant::now();
-    let simulated = match args.encryption {
-        EncryptionArg::InsecurePlaintext => {
-            let shared = Shared::new(
-                p.clone(),
-                InsecurePlaintext {
-                    threshold: plan.threshold,
-                },
-            )?;
-            let shares = (1..=plan.committee)
-                .map(|i| Arc::new(InsecureKeyShare(i)))
-                .collect();
-            simulate(shared, shares, rows, &config, args)?
-        }
-        EncryptionArg::DamgardJurik => {
-            let mut rng = ChaCha20Rng::seed_from_u64(args.runtime.seed ^ 0xd1_5ea1);
-            if !args.runtime.quiet {
-                eprintln!("generating a {}-bit threshold key…", args.key_bits);
-            }
-            let sk = PrivateKey::generate(&mut rng, args.key_bits, 1, 2, &|_| {})?;
-            let (tpk, shares) = sk.deal(plan.committee, plan.threshold, &mut rng)?;
-            drop(sk);
-            let shared = Shared::new(p.clone(), DamgardJurik::new(Arc::new(tpk)))?;
-            simulate(
-                shared,
-                shares.into_iter().map(Arc::new).collect(),
-                rows,
-                &config,
-                args,
-            )?
-        }
-    };
+    let simulated = execute(
+        &Setup {
+            params: p,
+            committee: plan.committee,
+            threshold: plan.threshold,
+            encryption: args.encryption,
+            key_bits: args.key_bits,
+            short_exponents: args.short_exponents,
+            seed: args.runtime.seed,
+            announce: !args.runtime.quiet,
+            progress: progress(&args.runtime, "chiaroscuro", config.mode.last_tick() + 1),
+        },
+        rows,
+        &config,
+    )?;
     let Some(sim) = simulated else {
         // Another process of a cluster run reports.
         return Ok(());
@@ -356,7 +403,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     let simulated_seconds = started.elapsed().as_secs_f64();
     let rows = evaluate(&d, p, &sim.summary);
     let lloyd = lloyd_baseline(&d.set.rows, &d.initial, p.max_iterations() as usize);
-    let mut rng = ChaCha20Rng::seed_from_u64(args.runtime.seed ^ 0xce47_7a1);
+    let mut rng = ChaCha20Rng::seed_from_u64(args.runtime.seed ^ 0x0ce4_77a1);
     let centralized: Vec<BaselineRow> = perturbed_kmeans(
         &d.set.rows,
         &d.initial,
@@ -384,7 +431,15 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     let full = inertia(&d.set.rows, &d.initial).full;
     let participants = f64::from(p.population);
     let scheme = if secure {
-        format!("damgard-jurik ({} bits)", args.key_bits)
+        format!(
+            "threshold damgard-jurik, {}-bit modulus, {}",
+            args.key_bits,
+            if args.short_exponents {
+                "short-exponent encryption (DJN 2010)"
+            } else {
+                "full-randomness encryption"
+            }
+        )
     } else {
         "INSECURE plaintext stand-in (nothing was encrypted)".to_string()
     };
@@ -399,6 +454,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             "encryption": if secure { "damgard-jurik" } else { "insecure-plaintext" },
             "secure": secure,
             "key_bits": secure.then_some(args.key_bits),
+            "short_exponents": secure && args.short_exponents,
             "committee": plan.committee,
             "threshold": plan.threshold,
             "epsilon": args.epsilon,
@@ -527,7 +583,11 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
 }
 
 /// The oracle's figures per iteration.
-fn evaluate(d: &Data, p: &ChiaroscuroParams, s: &ChiaroscuroSummary) -> Vec<IterationRow> {
+pub(crate) fn evaluate(
+    d: &Data,
+    p: &ChiaroscuroParams,
+    s: &ChiaroscuroSummary,
+) -> Vec<IterationRow> {
     let mut centroids = d.initial.clone();
     let mut out = Vec::new();
     for (i, seen) in s.iterations.iter().enumerate() {
@@ -563,7 +623,11 @@ fn evaluate(d: &Data, p: &ChiaroscuroParams, s: &ChiaroscuroSummary) -> Vec<Iter
     out
 }
 
-fn lloyd_baseline(data: &[Vec<f64>], initial: &[Vec<f64>], iterations: usize) -> Vec<BaselineRow> {
+pub(crate) fn lloyd_baseline(
+    data: &[Vec<f64>],
+    initial: &[Vec<f64>],
+    iterations: usize,
+) -> Vec<BaselineRow> {
     let mut c = initial.to_vec();
     let mut out = Vec::new();
     for _ in 0..iterations {

@@ -205,6 +205,12 @@ const SECTIONS: &[SectionSpec] = &[
         run: crate::commands::demo_dream::dream,
     },
     SectionSpec {
+        key: "cluster",
+        title: "Chiaroscuro: private k-means on the households' daily profiles",
+        stream: 7,
+        run: crate::commands::demo_cluster::cluster,
+    },
+    SectionSpec {
         key: "next",
         title: "Try next",
         stream: 4,

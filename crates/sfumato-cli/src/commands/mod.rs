@@ -5,6 +5,7 @@ mod cluster_run;
 mod crypto;
 mod crypto_bench;
 mod demo;
+mod demo_cluster;
 mod demo_dream;
 mod dp_budget;
 mod dp_calibrate;

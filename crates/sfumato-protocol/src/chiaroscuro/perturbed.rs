@@ -70,7 +70,7 @@ pub fn perturbed_mean(
     window: usize,
     (lo, hi): (f64, f64),
 ) -> Option<Vec<f64>> {
-    if !(noisy_count >= 1.0) {
+    if noisy_count.is_nan() || noisy_count < 1.0 {
         return None;
     }
     let slack = hi - lo;
@@ -78,10 +78,7 @@ pub fn perturbed_mean(
         .iter()
         .map(|s| s / noisy_count)
         .collect();
-    if mean
-        .iter()
-        .any(|v| !(lo - slack..=hi + slack).contains(v))
-    {
+    if mean.iter().any(|v| !(lo - slack..=hi + slack).contains(v)) {
         return None;
     }
     Some(mean.into_iter().map(|v| v.clamp(lo, hi)).collect())
@@ -156,7 +153,10 @@ mod tests {
     #[test]
     fn aberrant_means_are_dropped_and_slight_excursions_clipped() {
         let r = (0.0, 10.0);
-        assert_eq!(perturbed_mean(&[-4.0, 24.0], 2.0, 0, r), Some(vec![0.0, 10.0]));
+        assert_eq!(
+            perturbed_mean(&[-4.0, 24.0], 2.0, 0, r),
+            Some(vec![0.0, 10.0])
+        );
         assert_eq!(perturbed_mean(&[-42.0, 4.0], 2.0, 0, r), None);
         assert_eq!(perturbed_mean(&[4.0, 4.0], 0.9, 0, r), None);
         assert_eq!(perturbed_mean(&[4.0, 4.0], f64::NAN, 0, r), None);

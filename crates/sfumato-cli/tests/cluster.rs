@@ -1,0 +1,184 @@
+//! End-to-end tests of `sfumato cluster …`.
+
+mod common;
+use common::{bad, ok, s, scratch};
+use serde_json::Value;
+
+fn json(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--json", "--quiet"]);
+    serde_json::from_str(&ok(&all)).unwrap()
+}
+
+const PLAIN: [&str; 16] = [
+    "cluster",
+    "run",
+    "--synthetic",
+    "points2d",
+    "--participants",
+    "600",
+    "--k",
+    "8",
+    "--epsilon",
+    "200",
+    "--iterations",
+    "3",
+    "--encryption",
+    "insecure-plaintext",
+    "--seed",
+    "5",
+];
+
+#[test]
+fn the_stand_in_clusters_like_lloyd_with_little_noise_and_replays() {
+    let v = json(&PLAIN);
+    assert_eq!(v["secure"], false);
+    assert_eq!(v["encryption"], "insecure-plaintext");
+    assert_eq!(v["participants"], 600);
+    let its = v["iterations"].as_array().unwrap();
+    assert_eq!(its.len(), 3, "{v}");
+    for it in its {
+        assert_eq!(it["participants_with_result"], 600, "{it}");
+        assert_eq!(it["results"], 1);
+    }
+    let best = &v["best_intra"];
+    let (ours, lloyd) = (
+        best["chiaroscuro"].as_f64().unwrap(),
+        best["lloyd"].as_f64().unwrap(),
+    );
+    assert!(ours <= lloyd * 1.10, "{ours} vs Lloyd {lloyd}");
+    assert_eq!(v["exchanges"]["errors"], 0);
+    // The same seed replays, with two workers.
+    let mut two = PLAIN.to_vec();
+    two.extend(["--workers", "2"]);
+    let again = json(&two);
+    assert_eq!(again["iterations"], v["iterations"]);
+    assert_eq!(again["metrics"], v["metrics"]);
+}
+
+#[test]
+fn every_output_of_the_stand_in_says_it_is_insecure() {
+    let mut args = PLAIN.to_vec();
+    args.push("--quiet");
+    let text = ok(&args);
+    assert!(text.contains("INSECURE plaintext stand-in"), "{text}");
+    assert!(text.trim_end().ends_with("nothing was encrypted"), "{text}");
+}
+
+#[test]
+fn real_encryption_runs_on_a_small_population() {
+    let v = json(&[
+        "cluster",
+        "run",
+        "--synthetic",
+        "numed",
+        "--participants",
+        "40",
+        "--k",
+        "2",
+        "--epsilon",
+        "500",
+        "--iterations",
+        "1",
+        "--key-bits",
+        "256",
+        "--committee",
+        "3",
+        "--threshold",
+        "2",
+        "--seed",
+        "2",
+    ]);
+    assert_eq!(v["secure"], true);
+    assert_eq!(v["key_bits"], 256);
+    let it = &v["iterations"][0];
+    assert_eq!(it["participants_with_result"], 40, "{v}");
+    assert!(it["centroids_out"].as_u64().unwrap() >= 1, "{v}");
+}
+
+#[test]
+fn a_csv_is_clipped_to_its_declared_range_and_centroids_are_written() {
+    let dir = scratch("cluster-csv");
+    let data = dir.join("series.csv");
+    let mut text = String::from("a,b,c\n");
+    for i in 0..120 {
+        let base = if i % 2 == 0 { 10.0 } else { 70.0 };
+        text.push_str(&format!(
+            "{},{},{}\n",
+            base,
+            base + 1.0,
+            base + f64::from(i % 5)
+        ));
+    }
+    text.push_str("10,200,10\n"); // 200 is clipped to 100
+    std::fs::write(&data, text).unwrap();
+    let out = dir.join("centroids.csv");
+    let v = json(&[
+        "cluster",
+        "run",
+        "--input",
+        s(&data),
+        "--range",
+        "0,100",
+        "--k",
+        "2",
+        "--epsilon",
+        "1000",
+        "--iterations",
+        "2",
+        "--smoothing",
+        "0",
+        "--encryption",
+        "insecure-plaintext",
+        "--centroids-out",
+        s(&out),
+    ]);
+    assert_eq!(v["participants"], 121);
+    assert_eq!(v["clipped_values"], 1);
+    let written = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = written.lines().collect();
+    assert!(!rows.is_empty() && rows.len() <= 2, "{written}");
+    assert!(rows.iter().all(|r| r.split(',').count() == 3));
+    bad(
+        &["cluster", "run", "--input", s(&data), "--k", "2"],
+        "--range",
+    );
+    bad(
+        &[
+            "cluster",
+            "run",
+            "--input",
+            s(&data),
+            "--range",
+            "5,1",
+            "--k",
+            "2",
+        ],
+        "--range",
+    );
+}
+
+#[test]
+fn bad_arguments_are_one_line_errors() {
+    let base = [
+        "cluster",
+        "run",
+        "--synthetic",
+        "cer",
+        "--participants",
+        "50",
+    ];
+    for (extra, needle) in [
+        (vec!["--churn", "1.5"], "--churn"),
+        (vec!["--committee", "3", "--threshold", "5"], "--threshold"),
+        (vec!["--smoothing", "2"], "--smoothing"),
+        (vec!["--epsilon", "0"], "--epsilon"),
+        (vec!["--epsilon", "x"], "epsilon"),
+        (vec!["--committee", "80"], "committee"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        bad(&args, needle);
+    }
+    bad(&["cluster", "run", "--k", "2"], "required");
+}
