@@ -136,6 +136,10 @@ pub(crate) struct ClusterRunArgs {
     #[arg(long, value_name = "N")]
     pub(crate) noise_shares: Option<u64>,
 
+    /// Noise shares: exact Pólya shares of a discrete Laplace, or the paper's gamma shares (Def. 5)
+    #[arg(long, value_enum, default_value_t = crate::cli_dream::NoiseArg::Discrete)]
+    pub(crate) noise: crate::cli_dream::NoiseArg,
+
     /// Write the last published centroids to this CSV file
     #[arg(long, value_name = "FILE")]
     pub(crate) centroids_out: Option<PathBuf>,

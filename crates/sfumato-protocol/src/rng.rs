@@ -138,19 +138,18 @@ impl TryRng for NodeRng {
 
 impl TryCryptoRng for NodeRng {}
 
-/// Words a [`BulkRng`] computes at a time (16 ChaCha blocks).
-const BULK_WORDS: usize = 256;
+/// Bytes a [`BulkRng`] computes at a time (16 ChaCha blocks).
+const BULK_BYTES: usize = 1024;
 
 /// A ChaCha8 stream for a node's heavy, short-lived uses (thousands of
 /// noise shares at once): keyed by 32 bytes drawn from the node's
-/// [`NodeRng`], so a run still replays bit for bit, and computing 1 KiB at
-/// a time with one key set-up instead of one per 64-byte block.
-#[derive(Zeroize, ZeroizeOnDrop)]
+/// [`NodeRng`], so a run still replays bit for bit, with one key set-up for
+/// the whole stream and 1 KiB of keystream computed at a time. The
+/// keystream buffer is zeroed on drop (the cipher zeroes its own state).
 pub struct BulkRng {
-    key: [u8; 32],
-    /// Bytes of keystream produced so far.
-    offset: u64,
-    buf: [u32; BULK_WORDS],
+    cipher: ChaCha8,
+    buf: [u8; BULK_BYTES],
+    /// Next unread byte of `buf` (a multiple of 4).
     idx: usize,
 }
 
@@ -161,36 +160,31 @@ impl BulkRng {
         for chunk in key.chunks_mut(4) {
             chunk.copy_from_slice(&parent.word().to_le_bytes());
         }
+        let cipher = ChaCha8::new(&key.into(), &[0u8; 12].into());
+        key.zeroize();
         BulkRng {
-            key,
-            offset: 0,
-            buf: [0; BULK_WORDS],
-            idx: BULK_WORDS,
+            cipher,
+            buf: [0; BULK_BYTES],
+            idx: BULK_BYTES,
         }
     }
 
-    fn refill(&mut self) {
-        let mut cipher = ChaCha8::new(&self.key.into(), &[0u8; 12].into());
-        cipher.seek(self.offset);
-        let mut bytes = [0u8; BULK_WORDS * 4];
-        cipher.write_keystream(&mut bytes);
-        for (w, chunk) in self.buf.iter_mut().zip(bytes.chunks_exact(4)) {
-            let mut four = [0u8; 4];
-            four.copy_from_slice(chunk);
-            *w = u32::from_le_bytes(four);
-        }
-        bytes.zeroize();
-        self.offset += (BULK_WORDS * 4) as u64;
-        self.idx = 0;
-    }
-
+    #[inline]
     fn word(&mut self) -> u32 {
-        if self.idx == BULK_WORDS {
-            self.refill();
+        if self.idx == BULK_BYTES {
+            self.buf.fill(0);
+            self.cipher.apply_keystream(&mut self.buf);
+            self.idx = 0;
         }
-        let w = self.buf[self.idx];
-        self.idx += 1;
-        w
+        let i = self.idx;
+        self.idx += 4;
+        u32::from_le_bytes([self.buf[i], self.buf[i + 1], self.buf[i + 2], self.buf[i + 3]])
+    }
+}
+
+impl Drop for BulkRng {
+    fn drop(&mut self) {
+        self.buf.zeroize();
     }
 }
 

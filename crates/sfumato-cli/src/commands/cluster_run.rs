@@ -28,6 +28,7 @@ use sfumato_traces::synthetic::{Dataset, cer_like, from_csv, numed_like, points_
 
 use crate::cli::StrategyArg;
 use crate::cli_cluster::{ClusterRunArgs, EncryptionArg, SyntheticArg};
+use crate::cli_dream::NoiseArg;
 use crate::commands::sim_runtime::{config, describe_workers, progress};
 use crate::error::CliError;
 use crate::output::{Output, human_bytes, number};
@@ -217,7 +218,10 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
         e_max: args.e_max,
         fixed_point_bits: 16,
         committee,
-        noise: NoiseKind::Discrete,
+        noise: match args.noise {
+            NoiseArg::Discrete => NoiseKind::Discrete,
+            NoiseArg::Gamma => NoiseKind::Gamma,
+        },
         sampling: PeerSampling::Uniform,
     };
     params.validate()?;
@@ -464,6 +468,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             "n_e": plan.n_e,
             "periods": {"sum": p.exchanges, "correction": p.dissemination, "decryption": p.decryption},
             "noise_shares": p.noise_shares,
+            "noise": format!("{:?}", p.noise),
             "churn": args.churn,
             "full_inertia": full,
             "iterations": rows,
@@ -491,7 +496,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     ))?;
     out.line(format!("encryption: {scheme}"))?;
     out.line(format!(
-        "k = {}, ε = {} ({:?}: {}), δ = {}, n_ν = {}, key holders {} (τ = {})",
+        "k = {}, ε = {} ({:?}: {}), δ = {}, n_ν = {} {:?} shares, key holders {} (τ = {})",
         p.k(),
         args.epsilon,
         args.strategy,
@@ -502,6 +507,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             .join(" "),
         args.delta,
         p.noise_shares,
+        p.noise,
         plan.committee,
         plan.threshold
     ))?;
