@@ -178,7 +178,12 @@ impl BulkRng {
         }
         let i = self.idx;
         self.idx += 4;
-        u32::from_le_bytes([self.buf[i], self.buf[i + 1], self.buf[i + 2], self.buf[i + 3]])
+        u32::from_le_bytes([
+            self.buf[i],
+            self.buf[i + 1],
+            self.buf[i + 2],
+            self.buf[i + 3],
+        ])
     }
 }
 
