@@ -116,6 +116,10 @@ pub(crate) struct ClusterRunArgs {
     #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub(crate) threshold: Option<u32>,
 
+    /// Peer sampling: a uniform oracle, or Newscast views of 30 (Table 2)
+    #[arg(long, value_enum, default_value_t = crate::cli_sim::PeersArg::Uniform)]
+    pub(crate) peers: crate::cli_sim::PeersArg,
+
     /// Probability that a message does not reach its receiver (§6.1.5)
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub(crate) churn: f64,

@@ -57,6 +57,18 @@ fn the_stand_in_clusters_like_lloyd_with_little_noise_and_replays() {
 }
 
 #[test]
+fn newscast_views_and_churn_still_reach_everyone() {
+    let mut args = PLAIN.to_vec();
+    args.extend(["--peers", "newscast", "--churn", "0.2"]);
+    let v = json(&args);
+    assert!(v["peers"].as_str().unwrap().contains("Newscast"), "{v}");
+    for it in v["iterations"].as_array().unwrap() {
+        assert_eq!(it["participants_with_result"], 600, "{it}");
+    }
+    assert_eq!(v["exchanges"]["errors"], 0);
+}
+
+#[test]
 fn every_output_of_the_stand_in_says_it_is_insecure() {
     let mut args = PLAIN.to_vec();
     args.push("--quiet");

@@ -29,6 +29,7 @@ use sfumato_traces::synthetic::{Dataset, cer_like, from_csv, numed_like, points_
 use crate::cli::StrategyArg;
 use crate::cli_cluster::{ClusterRunArgs, EncryptionArg, SyntheticArg};
 use crate::cli_dream::NoiseArg;
+use crate::cli_sim::PeersArg;
 use crate::commands::sim_runtime::{config, describe_workers, progress};
 use crate::error::CliError;
 use crate::output::{Output, human_bytes, number};
@@ -222,7 +223,12 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
             NoiseArg::Discrete => NoiseKind::Discrete,
             NoiseArg::Gamma => NoiseKind::Gamma,
         },
-        sampling: PeerSampling::Uniform,
+        sampling: match args.peers {
+            PeersArg::Uniform => PeerSampling::Uniform,
+            PeersArg::Newscast => PeerSampling::Newscast {
+                view_size: PeerSampling::CHIAROSCURO_VIEW,
+            },
+        },
     };
     params.validate()?;
     Ok(Plan {
@@ -470,6 +476,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             "noise_shares": p.noise_shares,
             "noise": format!("{:?}", p.noise),
             "churn": args.churn,
+            "peers": format!("{:?}", p.sampling),
             "full_inertia": full,
             "iterations": rows,
             "lloyd": lloyd,
@@ -512,8 +519,8 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
         plan.threshold
     ))?;
     out.line(format!(
-        "gossip: n_e = {} (Theorem 3, e_max = {}) → {} EESum periods, {} correction, {} decryption; churn {}",
-        plan.n_e, args.e_max, p.exchanges, p.dissemination, p.decryption, args.churn
+        "gossip: n_e = {} (Theorem 3, e_max = {}) → {} EESum periods, {} correction, {} decryption; churn {}; peers {:?}",
+        plan.n_e, args.e_max, p.exchanges, p.dissemination, p.decryption, args.churn, p.sampling
     ))?;
     out.line("")?;
     out.line(format!(

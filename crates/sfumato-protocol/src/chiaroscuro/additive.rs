@@ -246,9 +246,66 @@ impl DamgardJurik {
     }
 }
 
-/// An encrypted vector under Damgård–Jurik.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// An encrypted vector under Damgård–Jurik. On the wire each ciphertext is
+/// its big-endian bytes (postcard: a length, then the bytes), not the
+/// decimal text of the key files: 256 bytes for a 1024-bit key, s = 1.
+#[derive(Clone, Debug, PartialEq)]
 pub struct DjVector(pub Vec<Ciphertext>);
+
+impl Serialize for DjVector {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> core::result::Result<Se::Ok, Se::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for c in &self.0 {
+            seq.serialize_element(&Bytes(c.value().to_digits::<u8>(rug::integer::Order::Msf)))?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for DjVector {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        let raw: Vec<Bytes> = Vec::deserialize(d)?;
+        Ok(DjVector(
+            raw.into_iter()
+                .map(|b| {
+                    Ciphertext::from_value(Integer::from_digits(&b.0, rug::integer::Order::Msf))
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// A byte string, serialized as such (postcard: length, then the bytes).
+struct Bytes(Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> core::result::Result<Se::Ok, Se::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> core::result::Result<Bytes, E> {
+                Ok(Bytes(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(
+                self,
+                v: Vec<u8>,
+            ) -> core::result::Result<Bytes, E> {
+                Ok(Bytes(v))
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
 
 /// One holder's partial decryptions of a [`DjVector`], with proofs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -407,6 +464,11 @@ mod tests {
         // τ − 1 shares, or the same share twice, do not decrypt.
         assert!(dj.decrypt(&e, &[(1, &p1)]).is_err());
         assert!(plain.decrypt(&p, &[(1, &()), (1, &())]).is_err());
+        // Ciphertexts travel as bytes and come back unchanged.
+        let bytes = crate::message::encode(&e).unwrap();
+        assert!(bytes.len() < 2 * 70, "{}", bytes.len()); // 2 × (1 + 64) bytes at 256 bits
+        let back: DjVector = crate::message::decode(&bytes).unwrap();
+        assert_eq!(back, e);
         // Vectors of different lengths are an error, not a panic.
         assert!(
             plain
