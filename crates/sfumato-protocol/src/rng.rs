@@ -114,29 +114,37 @@ impl NodeRng {
     }
 }
 
-impl TryRng for NodeRng {
-    type Error = Infallible;
+/// `rand_core`'s traits for a generator of 32-bit words: words in order,
+/// a u64 as two words (low first), bytes as little-endian words.
+macro_rules! word_rng {
+    ($t:ty) => {
+        impl TryRng for $t {
+            type Error = Infallible;
 
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok(self.word())
-    }
+            fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+                Ok(self.word())
+            }
 
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let lo = u64::from(self.word());
-        let hi = u64::from(self.word());
-        Ok(lo | hi << 32)
-    }
+            fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+                let lo = u64::from(self.word());
+                let hi = u64::from(self.word());
+                Ok(lo | hi << 32)
+            }
 
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for chunk in dst.chunks_mut(4) {
-            let w = self.word().to_le_bytes();
-            chunk.copy_from_slice(&w[..chunk.len()]);
+            fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+                for chunk in dst.chunks_mut(4) {
+                    let w = self.word().to_le_bytes();
+                    chunk.copy_from_slice(&w[..chunk.len()]);
+                }
+                Ok(())
+            }
         }
-        Ok(())
-    }
+
+        impl TryCryptoRng for $t {}
+    };
 }
 
-impl TryCryptoRng for NodeRng {}
+word_rng!(NodeRng);
 
 /// Bytes a [`BulkRng`] computes at a time (16 ChaCha blocks).
 const BULK_BYTES: usize = 1024;
@@ -193,29 +201,7 @@ impl Drop for BulkRng {
     }
 }
 
-impl TryRng for BulkRng {
-    type Error = Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok(self.word())
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let lo = u64::from(self.word());
-        let hi = u64::from(self.word());
-        Ok(lo | hi << 32)
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for chunk in dst.chunks_mut(4) {
-            let w = self.word().to_le_bytes();
-            chunk.copy_from_slice(&w[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for BulkRng {}
+word_rng!(BulkRng);
 
 #[cfg(test)]
 mod tests {

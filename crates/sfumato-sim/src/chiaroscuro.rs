@@ -78,6 +78,20 @@ impl TotalStats {
     }
 }
 
+/// Iteration `i`'s entry, created empty if needed.
+fn slot(iterations: &mut Vec<IterationSeen>, i: usize) -> &mut IterationSeen {
+    if iterations.len() <= i {
+        iterations.resize(
+            i + 1,
+            IterationSeen {
+                result: None,
+                by_root: BTreeMap::new(),
+            },
+        );
+    }
+    &mut iterations[i]
+}
+
 fn merge_iteration(into: &mut IterationSeen, other: &IterationSeen) {
     for (root, n) in &other.by_root {
         *into.by_root.entry(*root).or_default() += n;
@@ -123,17 +137,8 @@ impl<S: AdditiveScheme> Probe<Participant<S>> for ChiaroscuroProbe {
         };
         *into.status.entry(status.to_string()).or_default() += 1;
         for (i, seen) in node.history().iter().enumerate() {
-            if into.iterations.len() <= i {
-                into.iterations.resize(
-                    i + 1,
-                    IterationSeen {
-                        result: None,
-                        by_root: BTreeMap::new(),
-                    },
-                );
-            }
+            let slot = slot(&mut into.iterations, i);
             if let Some(p) = seen {
-                let slot = &mut into.iterations[i];
                 *slot.by_root.entry(p.root.0).or_default() += 1;
                 if slot.result.as_ref().is_none_or(|r| p.root < r.root) {
                     slot.result = Some((**p).clone());
@@ -151,16 +156,7 @@ impl<S: AdditiveScheme> Probe<Participant<S>> for ChiaroscuroProbe {
             *into.status.entry(k.clone()).or_default() += v;
         }
         for (i, seen) in other.iterations.iter().enumerate() {
-            if into.iterations.len() <= i {
-                into.iterations.resize(
-                    i + 1,
-                    IterationSeen {
-                        result: None,
-                        by_root: BTreeMap::new(),
-                    },
-                );
-            }
-            merge_iteration(&mut into.iterations[i], seen);
+            merge_iteration(slot(&mut into.iterations, i), seen);
         }
     }
 }
