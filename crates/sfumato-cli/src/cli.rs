@@ -507,6 +507,18 @@ pub(crate) enum StrategyArg {
     UniformFast,
 }
 
+impl StrategyArg {
+    /// The library strategy: GREEDY_FLOOR with `floor`, UNIFORM_FAST over
+    /// `iterations`.
+    pub(crate) fn strategy(self, floor: u64, iterations: u64) -> sfumato_dp::BudgetStrategy {
+        match self {
+            StrategyArg::Greedy => sfumato_dp::BudgetStrategy::Greedy,
+            StrategyArg::GreedyFloor => sfumato_dp::BudgetStrategy::GreedyFloor { floor },
+            StrategyArg::UniformFast => sfumato_dp::BudgetStrategy::UniformFast { iterations },
+        }
+    }
+}
+
 /// Arguments of `sfumato dp budget`.
 #[derive(Debug, Args)]
 pub(crate) struct BudgetArgs {

@@ -22,6 +22,15 @@ pub(crate) enum NoiseArg {
     Gamma,
 }
 
+impl From<NoiseArg> for sfumato_protocol::dream::NoiseKind {
+    fn from(a: NoiseArg) -> Self {
+        match a {
+            NoiseArg::Discrete => sfumato_protocol::dream::NoiseKind::Discrete,
+            NoiseArg::Gamma => sfumato_protocol::dream::NoiseKind::Gamma,
+        }
+    }
+}
+
 /// Arguments of `sfumato dream run`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("source").required(true).args(["input", "households"])))]

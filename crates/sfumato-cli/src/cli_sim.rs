@@ -64,6 +64,16 @@ pub(crate) enum PeersArg {
     Newscast,
 }
 
+impl PeersArg {
+    /// The protocol's peer sampling, with Newscast views of `view_size`.
+    pub(crate) fn sampling(self, view_size: u16) -> sfumato_protocol::gossip::PeerSampling {
+        match self {
+            PeersArg::Uniform => sfumato_protocol::gossip::PeerSampling::Uniform,
+            PeersArg::Newscast => sfumato_protocol::gossip::PeerSampling::Newscast { view_size },
+        }
+    }
+}
+
 /// What the nodes compute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum AggregateArg {

@@ -13,23 +13,19 @@ use rand_core::SeedableRng;
 use serde::Serialize;
 use serde_json::json;
 use sfumato_crypto::dj::{PrivateKey, ShortExponentEncryptor};
-use sfumato_dp::{BudgetStrategy, Epsilon};
+use sfumato_dp::Epsilon;
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
     AdditiveScheme, ChiaroscuroParams, DamgardJurik, InsecureKeyShare, InsecurePlaintext,
-    Participant, Perturbation, Shared, inertia, lloyd_step, means, perturbed_kmeans,
+    Participant, Perturbation, Shared, inertia, lloyd_step, perturbed_kmeans,
 };
-use sfumato_protocol::dream::NoiseKind;
 use sfumato_protocol::gossip::PeerSampling;
 use sfumato_protocol::{NodeId, NodeRng, Time};
 use sfumato_sim::chiaroscuro::{ChiaroscuroProbe, ChiaroscuroSummary};
 use sfumato_sim::{Faults, LatencyModel, Metrics, Mode, ProgressFn, RunInfo, SimConfig};
 use sfumato_traces::synthetic::{Dataset, cer_like, from_csv, numed_like, points_2d};
 
-use crate::cli::StrategyArg;
 use crate::cli_cluster::{ClusterRunArgs, EncryptionArg, SyntheticArg};
-use crate::cli_dream::NoiseArg;
-use crate::cli_sim::PeersArg;
 use crate::commands::sim_runtime::{config, describe_workers, progress};
 use crate::error::CliError;
 use crate::output::{Output, human_bytes, number};
@@ -147,14 +143,9 @@ fn budgets(args: &ClusterRunArgs) -> Result<Vec<f64>, CliError> {
     if total.is_zero() {
         return Err(CliError::usage("--epsilon must be positive"));
     }
-    let strategy = match args.strategy {
-        StrategyArg::Greedy => BudgetStrategy::Greedy,
-        StrategyArg::GreedyFloor => BudgetStrategy::GreedyFloor { floor: args.floor },
-        StrategyArg::UniformFast => BudgetStrategy::UniformFast {
-            iterations: args.iterations,
-        },
-    };
-    Ok(strategy
+    Ok(args
+        .strategy
+        .strategy(args.floor, args.iterations)
         .allocate(&total, args.iterations)?
         .iter()
         .map(Epsilon::to_f64_down)
@@ -219,16 +210,8 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
         e_max: args.e_max,
         fixed_point_bits: 16,
         committee,
-        noise: match args.noise {
-            NoiseArg::Discrete => NoiseKind::Discrete,
-            NoiseArg::Gamma => NoiseKind::Gamma,
-        },
-        sampling: match args.peers {
-            PeersArg::Uniform => PeerSampling::Uniform,
-            PeersArg::Newscast => PeerSampling::Newscast {
-                view_size: PeerSampling::CHIAROSCURO_VIEW,
-            },
-        },
+        noise: args.noise.into(),
+        sampling: args.peers.sampling(PeerSampling::CHIAROSCURO_VIEW),
     };
     params.validate()?;
     Ok(Plan {
@@ -604,13 +587,8 @@ pub(crate) fn evaluate(
     let mut centroids = d.initial.clone();
     let mut out = Vec::new();
     for (i, seen) in s.iterations.iter().enumerate() {
-        let a = sfumato_protocol::chiaroscuro::assign(&d.set.rows, &centroids);
-        let exact: Vec<Vec<f64>> = means(&d.set.rows, &a, centroids.len())
-            .into_iter()
-            .filter(|(_, c)| *c > 0)
-            .map(|(s, c)| s.into_iter().map(|v| v / c as f64).collect())
-            .collect();
-        let before = inertia(&d.set.rows, &exact);
+        // The exact means of the clustering the centroids induce: a Lloyd step.
+        let before = inertia(&d.set.rows, &lloyd_step(&d.set.rows, &centroids));
         let result = seen.result.as_ref();
         let after = result
             .filter(|r| !r.centroids.is_empty())

@@ -52,15 +52,9 @@ fn strategy(args: &BudgetArgs) -> Result<BudgetStrategy, CliError> {
             "--floor applies only to --strategy greedy-floor",
         ));
     }
-    Ok(match args.strategy {
-        StrategyArg::Greedy => BudgetStrategy::Greedy,
-        StrategyArg::GreedyFloor => BudgetStrategy::GreedyFloor {
-            floor: args.floor.unwrap_or(DEFAULT_FLOOR),
-        },
-        StrategyArg::UniformFast => BudgetStrategy::UniformFast {
-            iterations: args.iterations,
-        },
-    })
+    Ok(args
+        .strategy
+        .strategy(args.floor.unwrap_or(DEFAULT_FLOOR), args.iterations))
 }
 
 /// `ε<TAB>exact` when the decimal does not show ε exactly, else `ε`.

@@ -4,10 +4,10 @@
 
 use serde_json::json;
 use sfumato_dp::Epsilon;
-use sfumato_protocol::dream::{NoiseKind, PrivacyLedger, SlotStatus};
+use sfumato_protocol::dream::{PrivacyLedger, SlotStatus};
 use sfumato_traces::Resolution;
 
-use crate::cli_dream::{DreamRunArgs, NoiseArg};
+use crate::cli_dream::DreamRunArgs;
 use crate::commands::dream_data::{Households, generate, read};
 use crate::commands::dream_deploy::{Deployment, Outcome, deploy};
 use crate::error::CliError;
@@ -62,10 +62,7 @@ pub(crate) fn run(args: &DreamRunArgs, out: &mut Output) -> Result<(), CliError>
         sensitivity: args.sensitivity,
         unit_wh: args.unit_wh,
         partners: args.partners,
-        noise: match args.noise {
-            NoiseArg::Discrete => NoiseKind::Discrete,
-            NoiseArg::Gamma => NoiseKind::Gamma,
-        },
+        noise: args.noise.into(),
         fail_rate: args.fail_rate,
         seed: args.seed,
         workers: args.workers as usize,

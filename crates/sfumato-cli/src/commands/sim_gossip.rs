@@ -3,12 +3,12 @@
 //! per round.
 
 use serde_json::json;
-use sfumato_protocol::gossip::{GossipConfig, Mass, PeerSampling, PushPull, PushSum};
+use sfumato_protocol::gossip::{GossipConfig, Mass, PushPull, PushSum};
 use sfumato_protocol::{NodeId, NodeRng, Time};
 use sfumato_sim::probes::{ErrorSummary, EstimateError};
 use sfumato_sim::{Faults, LatencyModel, Mode, Sample, SimReport, run};
 
-use crate::cli_sim::{AggregateArg, GossipArgs, ModeArg, PeersArg};
+use crate::cli_sim::{AggregateArg, GossipArgs, ModeArg};
 use crate::commands::sim_runtime::{config, describe_workers, progress};
 use crate::error::CliError;
 use crate::output::{Output, human_bytes};
@@ -48,12 +48,7 @@ pub(crate) fn run_gossip(
         AggregateArg::Average => total / f64::from(n),
         AggregateArg::Sum => total,
     };
-    let sampling = match args.peers {
-        PeersArg::Uniform => PeerSampling::Uniform,
-        PeersArg::Newscast => PeerSampling::Newscast {
-            view_size: args.view_size,
-        },
-    };
+    let sampling = args.peers.sampling(args.view_size);
     let (mode, period) = match args.mode {
         ModeArg::Rounds => (
             Mode::Rounds {

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::chiaroscuro::additive::AdditiveScheme;
 use crate::chiaroscuro::eesum::EncryptedMeans;
 use crate::chiaroscuro::params::ChiaroscuroParams;
-use crate::chiaroscuro::perturbed::perturbed_mean;
+use crate::chiaroscuro::perturbed::{perturbed_mean, smoothing_window};
 use crate::error::{ProtocolError, Result};
 use crate::node::NodeId;
 
@@ -77,10 +77,7 @@ impl Published {
         removed_shares: u64,
     ) -> Published {
         let n = params.length;
-        let window = params
-            .smoothing
-            .map(|f| (f * n as f64).round() as usize)
-            .unwrap_or(0);
+        let window = smoothing_window(params.smoothing, n);
         let mut centroids = Vec::new();
         let mut eliminated = 0;
         for cluster in values.chunks(n + 1) {
@@ -276,7 +273,7 @@ impl<S: AdditiveScheme> DecryptionState<S> {
                 "the means have no weight",
             ));
         }
-        let unit = f64::from(2u32).powi(params.fixed_point_bits as i32);
+        let unit = params.unit();
         let w = means.weight.to_f64();
         let values = plain.iter().map(|x| x / w / unit).collect();
         let root = *root;

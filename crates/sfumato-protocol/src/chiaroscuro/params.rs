@@ -236,6 +236,11 @@ impl ChiaroscuroParams {
         Some((grow * self.sum_sensitivity() / half, grow * 1.0 / half))
     }
 
+    /// One fixed-point unit: 2^fixed_point_bits.
+    pub fn unit(&self) -> f64 {
+        f64::from(2u32).powi(self.fixed_point_bits as i32)
+    }
+
     /// How many values a participant's vector holds: k·(n+1).
     pub fn vector_len(&self) -> usize {
         self.k() * (self.length + 1)

@@ -82,7 +82,7 @@ impl<S: AdditiveScheme> Shared<S> {
                 ),
             ));
         }
-        let unit = f64::from(2u32).powi(params.fixed_point_bits as i32);
+        let unit = params.unit();
         let mut lambdas = Vec::new();
         for i in 0..params.max_iterations() {
             let (sum, count) = params
@@ -109,7 +109,25 @@ impl<S: AdditiveScheme> Shared<S> {
 
     /// One fixed-point unit.
     pub fn unit(&self) -> f64 {
-        f64::from(2u32).powi(self.params.fixed_point_bits as i32)
+        self.params.unit()
+    }
+
+    /// A noise share for value `i` of a vector in `iteration` (the count
+    /// of each cluster, every (n+1)-th value, has its own scale).
+    fn noise_share<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        iteration: u32,
+        i: usize,
+        rng: &mut R,
+    ) -> Result<i64> {
+        let p = &self.params;
+        let (sum, count) = &self.lambdas[iteration as usize];
+        let lambda = if i % (p.length + 1) == p.length {
+            count
+        } else {
+            sum
+        };
+        noise_share(p.noise, p.noise_shares, lambda, rng)
     }
 }
 
@@ -330,7 +348,6 @@ impl<S: AdditiveScheme> Participant<S> {
         let cluster = nearest(&self.data, centroids);
         let n = p.length;
         let unit = shared.unit();
-        let (ls, lc) = &shared.lambdas[iteration as usize];
         let mut values = vec![0i64; k * (n + 1)];
         if let Some(j) = cluster {
             let base = j * (n + 1);
@@ -341,8 +358,7 @@ impl<S: AdditiveScheme> Participant<S> {
         }
         let mut rng = BulkRng::from_node(ctx.rng());
         for (i, v) in values.iter_mut().enumerate() {
-            let lambda = if i % (n + 1) == n { lc } else { ls };
-            *v = v.saturating_add(noise_share(p.noise, p.noise_shares, lambda, &mut rng)?);
+            *v = v.saturating_add(shared.noise_share(iteration, i, &mut rng)?);
         }
         ctx.work("chiaroscuro-encrypt-vector", 1);
         let enc = shared.scheme.encrypt_i64(&values, &mut self.crypto_rng());
@@ -432,9 +448,6 @@ impl<S: AdditiveScheme> Participant<S> {
             return Ok(());
         }
         let shared = &self.shared;
-        let p = &shared.params;
-        let n = p.length;
-        let (ls, lc) = &shared.lambdas[self.iteration as usize];
         let len = self
             .means
             .as_ref()
@@ -442,9 +455,8 @@ impl<S: AdditiveScheme> Participant<S> {
         let mut values = vec![0i64; if c.surplus == 0 { 0 } else { len }];
         let mut rng = BulkRng::from_node(ctx.rng());
         for (i, v) in values.iter_mut().enumerate() {
-            let lambda = if i % (n + 1) == n { lc } else { ls };
             for _ in 0..c.surplus {
-                *v = v.saturating_add(noise_share(p.noise, p.noise_shares, lambda, &mut rng)?);
+                *v = v.saturating_add(shared.noise_share(self.iteration, i, &mut rng)?);
             }
         }
         c.values = Some(Arc::new(values));

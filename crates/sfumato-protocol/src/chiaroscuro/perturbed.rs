@@ -41,6 +41,14 @@ pub struct Perturbation {
     pub smoothing: Option<f64>,
 }
 
+/// The SMA window w for series of `n` values: a fraction of n, rounded
+/// (§5.2; Table 2: 20 %); 0 without smoothing.
+pub fn smoothing_window(fraction: Option<f64>, n: usize) -> usize {
+    fraction
+        .map(|f| (f * n as f64).round() as usize)
+        .unwrap_or(0)
+}
+
 /// Cyclic simple moving average over `w + 1` values (§5.2).
 pub fn smooth(values: &[f64], w: usize) -> Vec<f64> {
     let n = values.len();
@@ -98,10 +106,7 @@ pub fn perturbed_kmeans<R: CryptoRng + ?Sized>(
         return Err(ProtocolError::invalid("range", "d_min must be below d_max"));
     }
     let sensitivity = n as f64 * lo.abs().max(hi.abs());
-    let window = p
-        .smoothing
-        .map(|f| (f * n as f64).round() as usize)
-        .unwrap_or(0);
+    let window = smoothing_window(p.smoothing, n);
     let mut centroids = initial.to_vec();
     let mut out = Vec::with_capacity(p.budgets.len());
     for &eps in &p.budgets {
