@@ -29,6 +29,12 @@ use crate::cli::Cli;
 use crate::error::{CliError, EXIT_USAGE};
 use crate::output::Output;
 
+/// mimalloc: a simulated million participants allocate and free vectors
+/// of ten kilobytes across worker threads; glibc's allocator fragments
+/// under that pattern (docs/PERFORMANCE.md, "Chiaroscuro end to end").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

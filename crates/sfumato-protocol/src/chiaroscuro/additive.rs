@@ -23,11 +23,18 @@ use sfumato_crypto::dj::threshold::{KeyShare, PartialDecryption, ThresholdPublic
 use sfumato_crypto::dj::{Ciphertext, ShortExponentEncryptor};
 
 use crate::error::{ProtocolError, Result};
+use crate::message::{EncodedLen, varint_len};
 
 /// An additively homomorphic scheme with threshold decryption.
 pub trait AdditiveScheme: Clone + core::fmt::Debug + Send + Sync + 'static {
     /// An encrypted vector.
-    type Vector: Clone + core::fmt::Debug + Send + Serialize + for<'de> Deserialize<'de> + 'static;
+    type Vector: Clone
+        + core::fmt::Debug
+        + Send
+        + Serialize
+        + for<'de> Deserialize<'de>
+        + EncodedLen
+        + 'static;
     /// One key holder's partial decryption of a whole vector.
     type Partial: Clone + core::fmt::Debug + Send + Serialize + for<'de> Deserialize<'de> + 'static;
     /// A key holder's secret share.
@@ -94,8 +101,38 @@ pub struct InsecurePlaintext {
 pub struct InsecureKeyShare(pub u32);
 
 /// The plaintext values posing as an encrypted vector ([`InsecurePlaintext`]).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct InsecurePlaintextVector(pub Vec<f64>);
+///
+/// The values are shared, not copied, when the vector is cloned: after an
+/// exchange both sides of Alg. 2 hold the same means, and a simulated
+/// message carries them without a copy. On the wire they are a sequence of
+/// floats, as a `Vec<f64>` would be.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InsecurePlaintextVector(pub Arc<[f64]>);
+
+impl InsecurePlaintextVector {
+    /// The vector of `values`.
+    pub fn new(values: Vec<f64>) -> Self {
+        InsecurePlaintextVector(values.into())
+    }
+}
+
+impl Serialize for InsecurePlaintextVector {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> core::result::Result<Se::Ok, Se::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl EncodedLen for InsecurePlaintextVector {
+    fn encoded_len(&self) -> usize {
+        varint_len(self.0.len() as u64) + 8 * self.0.len()
+    }
+}
+
+impl<'de> Deserialize<'de> for InsecurePlaintextVector {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        Ok(InsecurePlaintextVector::new(Vec::deserialize(d)?))
+    }
+}
 
 impl AdditiveScheme for InsecurePlaintext {
     type Vector = InsecurePlaintextVector;
@@ -140,7 +177,10 @@ impl AdditiveScheme for InsecurePlaintext {
         same_len(a.0.len(), b.0.len())?;
         let (fa, fb) = (pow2(ka), pow2(kb));
         Ok(InsecurePlaintextVector(
-            a.0.iter().zip(&b.0).map(|(x, y)| x * fa + y * fb).collect(),
+            a.0.iter()
+                .zip(b.0.iter())
+                .map(|(x, y)| x * fa + y * fb)
+                .collect(),
         ))
     }
 
@@ -163,7 +203,7 @@ impl AdditiveScheme for InsecurePlaintext {
 
     fn decrypt(&self, v: &InsecurePlaintextVector, partials: &[(u32, &())]) -> Result<Vec<f64>> {
         enough(partials.iter().map(|p| p.0), self.threshold)?;
-        Ok(v.0.clone())
+        Ok(v.0.to_vec())
     }
 }
 
@@ -263,6 +303,18 @@ impl Serialize for DjVector {
     }
 }
 
+impl EncodedLen for DjVector {
+    fn encoded_len(&self) -> usize {
+        varint_len(self.0.len() as u64) + self.0.iter().map(|c| bytes_len(c.value())).sum::<usize>()
+    }
+}
+
+/// The encoded length of a non-negative integer as its big-endian bytes.
+pub(crate) fn bytes_len(x: &Integer) -> usize {
+    let n = (x.significant_bits() as usize).div_ceil(8);
+    varint_len(n as u64) + n
+}
+
 impl<'de> Deserialize<'de> for DjVector {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
         let raw: Vec<Bytes> = Vec::deserialize(d)?;
@@ -277,7 +329,7 @@ impl<'de> Deserialize<'de> for DjVector {
 }
 
 /// A byte string, serialized as such (postcard: length, then the bytes).
-struct Bytes(Vec<u8>);
+pub(crate) struct Bytes(pub(crate) Vec<u8>);
 
 impl Serialize for Bytes {
     fn serialize<Se: serde::Serializer>(&self, s: Se) -> core::result::Result<Se::Ok, Se::Error> {
@@ -410,7 +462,7 @@ impl AdditiveScheme for DamgardJurik {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
@@ -456,11 +508,14 @@ mod tests {
                 1,
             )
             .unwrap();
-        assert_eq!(p.0, vec![1234.0 * 8.0 - 154.0, -40.0 + 6.0]);
+        assert_eq!(p.0.to_vec(), vec![1234.0 * 8.0 - 154.0, -40.0 + 6.0]);
         let p1 = dj.partial(&shares[0], &e, &mut rng).unwrap();
         let p3 = dj.partial(&shares[2], &e, &mut rng).unwrap();
-        assert_eq!(dj.decrypt(&e, &[(1, &p1), (3, &p3)]).unwrap(), p.0);
-        assert_eq!(plain.decrypt(&p, &[(1, &()), (3, &())]).unwrap(), p.0);
+        assert_eq!(dj.decrypt(&e, &[(1, &p1), (3, &p3)]).unwrap(), p.0.to_vec());
+        assert_eq!(
+            plain.decrypt(&p, &[(1, &()), (3, &())]).unwrap(),
+            p.0.to_vec()
+        );
         // τ − 1 shares, or the same share twice, do not decrypt.
         assert!(dj.decrypt(&e, &[(1, &p1)]).is_err());
         assert!(plain.decrypt(&p, &[(1, &()), (1, &())]).is_err());
@@ -472,7 +527,7 @@ mod tests {
         // Vectors of different lengths are an error, not a panic.
         assert!(
             plain
-                .combine(&p, 0, &InsecurePlaintextVector(vec![]), 0)
+                .combine(&p, 0, &InsecurePlaintextVector::new(vec![]), 0)
                 .is_err()
         );
     }

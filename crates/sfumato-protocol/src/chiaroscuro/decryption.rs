@@ -30,6 +30,7 @@ use crate::chiaroscuro::eesum::EncryptedMeans;
 use crate::chiaroscuro::params::ChiaroscuroParams;
 use crate::chiaroscuro::perturbed::{perturbed_mean, smoothing_window};
 use crate::error::{ProtocolError, Result};
+use crate::message::{EncodedLen, encoded_size, varint_len};
 use crate::node::NodeId;
 
 /// What an iteration discloses: the perturbed sums and counts, and the
@@ -54,6 +55,24 @@ pub struct Published {
     /// Surplus noise shares the correction removed: n_ν = participants −
     /// removed.
     pub removed_shares: u64,
+}
+
+impl EncodedLen for Published {
+    fn encoded_len(&self) -> usize {
+        let floats = |n: usize| varint_len(n as u64) + 8 * n;
+        varint_len(self.iteration.into())
+            + floats(self.values.len())
+            + varint_len(self.centroids.len() as u64)
+            + self
+                .centroids
+                .iter()
+                .map(|c| floats(c.len()))
+                .sum::<usize>()
+            + varint_len(self.eliminated.into())
+            + varint_len(self.root.0.into())
+            + 8
+            + varint_len(self.removed_shares)
+    }
 }
 
 impl Published {
@@ -143,6 +162,24 @@ impl Summary {
 
     fn rank(&self) -> (bool, usize, Reverse<Option<NodeId>>) {
         (self.done, self.indices.len(), Reverse(self.root))
+    }
+}
+
+impl<S: AdditiveScheme> EncodedLen for DecryptionState<S> {
+    fn encoded_len(&self) -> usize {
+        match self {
+            DecryptionState::Pending {
+                root,
+                means,
+                partials,
+            } => {
+                varint_len(0)
+                    + varint_len(root.0.into())
+                    + means.encoded_len()
+                    + encoded_size(partials)
+            }
+            DecryptionState::Done(p) => varint_len(1) + p.encoded_len(),
+        }
     }
 }
 
@@ -315,7 +352,7 @@ mod tests {
         assert_eq!(v.len(), p.vector_len());
         D::Pending {
             root: NodeId(root),
-            means: EncryptedMeans::initial(InsecurePlaintextVector(v), true),
+            means: EncryptedMeans::initial(InsecurePlaintextVector::new(v), true),
             partials: indices.iter().map(|i| (*i, ())).collect(),
         }
     }

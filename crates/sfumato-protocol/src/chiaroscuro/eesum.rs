@@ -19,8 +19,9 @@
 use rug::Integer;
 use serde::{Deserialize, Serialize};
 
-use crate::chiaroscuro::additive::AdditiveScheme;
+use crate::chiaroscuro::additive::{AdditiveScheme, bytes_len};
 use crate::error::{ProtocolError, Result};
+use crate::message::{EncodedLen, varint_len};
 
 /// The largest n_l accepted from the network (2^n must stay representable
 /// by the insecure stand-in's floats and small beside DJ's plaintexts).
@@ -33,15 +34,46 @@ pub struct EncryptedMeans<S: AdditiveScheme> {
     /// E(sums and counts), k·(n+1) values, times 2^exchanges.
     pub values: S::Vector,
     /// The weight ω, times 2^exchanges.
-    #[serde(with = "sfumato_crypto::dj::decimal")]
+    #[serde(with = "magnitude")]
     pub weight: Integer,
     /// The participation counter, times 2^exchanges.
-    #[serde(with = "sfumato_crypto::dj::decimal")]
+    #[serde(with = "magnitude")]
     pub counter: Integer,
     /// n_l: the exchanges behind the values.
     pub exchanges: u32,
     /// Noise shares the correction of §4.2.2 removed (0 before it).
     pub removed_shares: u64,
+}
+
+impl<S: AdditiveScheme> EncodedLen for EncryptedMeans<S> {
+    fn encoded_len(&self) -> usize {
+        self.values.encoded_len()
+            + bytes_len(&self.weight)
+            + bytes_len(&self.counter)
+            + varint_len(self.exchanges.into())
+            + varint_len(self.removed_shares)
+    }
+}
+
+/// A non-negative integer on the wire as its big-endian bytes (the weight
+/// and counter can never be negative; serializing a negative one fails).
+mod magnitude {
+    use rug::Integer;
+    use rug::integer::Order;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::chiaroscuro::additive::Bytes;
+
+    pub(super) fn serialize<S: Serializer>(x: &Integer, s: S) -> Result<S::Ok, S::Error> {
+        if *x < 0 {
+            return Err(serde::ser::Error::custom("a negative weight or counter"));
+        }
+        s.serialize_bytes(&x.to_digits::<u8>(Order::Msf))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Integer, D::Error> {
+        Ok(Integer::from_digits(&Bytes::deserialize(d)?.0, Order::Msf))
+    }
 }
 
 impl<S: AdditiveScheme> EncryptedMeans<S> {
@@ -125,7 +157,7 @@ mod tests {
     const S: InsecurePlaintext = InsecurePlaintext { threshold: 1 };
 
     fn m(v: f64, origin: bool) -> M {
-        M::initial(InsecurePlaintextVector(vec![v]), origin)
+        M::initial(InsecurePlaintextVector::new(vec![v]), origin)
     }
 
     fn real(x: &M) -> f64 {

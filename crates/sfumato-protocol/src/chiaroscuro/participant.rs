@@ -29,7 +29,7 @@
 //!    elimination of aberrant ones; the run stops when they moved less
 //!    than θ or after n_it^max iterations.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
 use rand_core::Rng;
 use rug::Integer;
@@ -43,7 +43,7 @@ use crate::chiaroscuro::messages::{ChiaroscuroMessage, Correction};
 use crate::chiaroscuro::params::{ChiaroscuroParams, Phase, WEIGHT_ORIGIN};
 use crate::context::NodeContext;
 use crate::dream::Lambda;
-use crate::dream::noise::noise_share;
+use crate::dream::noise::ShareSampler;
 use crate::error::{ProtocolError, Result};
 use crate::gossip::PeerSampler;
 use crate::node::{Node, NodeId, Time};
@@ -63,9 +63,15 @@ pub struct Shared<S: AdditiveScheme> {
     pub params: ChiaroscuroParams,
     /// The encryption scheme.
     pub scheme: S,
-    /// Per iteration, the noise scales (sum series, count) in fixed-point
-    /// units, rounded up.
-    lambdas: Vec<(Lambda, Lambda)>,
+    /// Per iteration, the share samplers for the noise scales (sum series,
+    /// count) in fixed-point units, rounded up.
+    samplers: Vec<(ShareSampler, ShareSampler)>,
+    /// The results decrypted by participants in this process. Every
+    /// participant that combines τ partial decryptions of the same root's
+    /// means obtains an equal result; they keep one shared copy instead of
+    /// one each (a simulated million participants would otherwise hold
+    /// gigabytes of identical results).
+    published: Mutex<Vec<Weak<Published>>>,
 }
 
 impl<S: AdditiveScheme> Shared<S> {
@@ -83,7 +89,7 @@ impl<S: AdditiveScheme> Shared<S> {
             ));
         }
         let unit = params.unit();
-        let mut lambdas = Vec::new();
+        let mut samplers = Vec::new();
         for i in 0..params.max_iterations() {
             let (sum, count) = params
                 .noise_scales(i)
@@ -98,18 +104,33 @@ impl<S: AdditiveScheme> Shared<S> {
                 }
                 Lambda::new(u as u64, 1)
             };
-            lambdas.push((units(sum)?, units(count)?));
+            let sampler = |l: f64| ShareSampler::new(params.noise, params.noise_shares, &units(l)?);
+            samplers.push((sampler(sum)?, sampler(count)?));
         }
         Ok(Arc::new(Shared {
             params,
             scheme,
-            lambdas,
+            samplers,
+            published: Mutex::new(Vec::new()),
         }))
     }
 
     /// One fixed-point unit.
     pub fn unit(&self) -> f64 {
         self.params.unit()
+    }
+
+    /// `p`, or an equal result already decrypted in this process.
+    fn intern(&self, p: Arc<Published>) -> Arc<Published> {
+        let Ok(mut table) = self.published.lock() else {
+            return p;
+        };
+        table.retain(|w| w.strong_count() > 0);
+        if let Some(q) = table.iter().filter_map(Weak::upgrade).find(|q| **q == *p) {
+            return q;
+        }
+        table.push(Arc::downgrade(&p));
+        p
     }
 
     /// A noise share for value `i` of a vector in `iteration` (the count
@@ -119,15 +140,15 @@ impl<S: AdditiveScheme> Shared<S> {
         iteration: u32,
         i: usize,
         rng: &mut R,
-    ) -> Result<i64> {
+    ) -> i64 {
         let p = &self.params;
-        let (sum, count) = &self.lambdas[iteration as usize];
-        let lambda = if i % (p.length + 1) == p.length {
+        let (sum, count) = &self.samplers[iteration as usize];
+        let sampler = if i % (p.length + 1) == p.length {
             count
         } else {
             sum
         };
-        noise_share(p.noise, p.noise_shares, lambda, rng)
+        sampler.sample(rng)
     }
 }
 
@@ -358,7 +379,7 @@ impl<S: AdditiveScheme> Participant<S> {
         }
         let mut rng = BulkRng::from_node(ctx.rng());
         for (i, v) in values.iter_mut().enumerate() {
-            *v = v.saturating_add(shared.noise_share(iteration, i, &mut rng)?);
+            *v = v.saturating_add(shared.noise_share(iteration, i, &mut rng));
         }
         ctx.work("chiaroscuro-encrypt-vector", 1);
         let enc = shared.scheme.encrypt_i64(&values, &mut self.crypto_rng());
@@ -456,7 +477,7 @@ impl<S: AdditiveScheme> Participant<S> {
         let mut rng = BulkRng::from_node(ctx.rng());
         for (i, v) in values.iter_mut().enumerate() {
             for _ in 0..c.surplus {
-                *v = v.saturating_add(shared.noise_share(self.iteration, i, &mut rng)?);
+                *v = v.saturating_add(shared.noise_share(self.iteration, i, &mut rng));
             }
         }
         c.values = Some(Arc::new(values));
@@ -542,6 +563,9 @@ impl<S: AdditiveScheme> Participant<S> {
         };
         let iteration = self.iteration;
         if state.contribute(&shared.scheme, share, iteration, &shared.params, &mut rng)? {
+            if let DecryptionState::Done(p) = state {
+                *p = shared.intern(Arc::clone(p));
+            }
             ctx.report(ChiaroscuroEvent::Decrypted { iteration });
         }
         Ok(())
