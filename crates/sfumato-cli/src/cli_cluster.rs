@@ -104,6 +104,12 @@ pub(crate) struct ClusterRunArgs {
     #[arg(long)]
     pub(crate) short_exponents: bool,
 
+    /// Pack several values into each Damgård–Jurik plaintext (slots wide enough for the whole
+    /// EESum; the layout is printed): several times fewer ciphertexts to encrypt, add, send and
+    /// decrypt
+    #[arg(long)]
+    pub(crate) packing: bool,
+
     /// Damgård–Jurik modulus bits
     #[arg(long, value_name = "B", default_value_t = 1024)]
     pub(crate) key_bits: u32,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sfumato_crypto::dj::PrivateKey;
+use sfumato_protocol::chiaroscuro::packing::chiaroscuro_layout;
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
     AdditiveScheme, ChiaroscuroParams, DamgardJurik, InsecureKeyShare, InsecurePlaintext,
@@ -300,6 +301,15 @@ fn key_holders_refuse_when_too_few_shares_were_summed() {
 
 #[test]
 fn damgard_jurik_and_the_plaintext_stand_in_give_the_same_centroids() {
+    real_and_stand_in_agree(false);
+}
+
+#[test]
+fn packed_damgard_jurik_and_the_plaintext_stand_in_give_the_same_centroids() {
+    real_and_stand_in_agree(true);
+}
+
+fn real_and_stand_in_agree(packing: bool) {
     let mut rng = ChaCha20Rng::seed_from_u64(4);
     let sk = PrivateKey::generate(&mut rng, 256, 1, 1, &|_| {}).unwrap();
     let (tpk, shares) = sk.deal(4, 2, &mut rng).unwrap();
@@ -309,7 +319,13 @@ fn damgard_jurik_and_the_plaintext_stand_in_give_the_same_centroids() {
     p.decryption = 16;
     p.noise_shares = 22;
     let config = config(&p, 8, 0.0);
-    let dj = Shared::new(p.clone(), DamgardJurik::new(Arc::new(tpk))).unwrap();
+    let mut scheme = DamgardJurik::new(Arc::new(tpk.clone()));
+    if packing {
+        let layout = chiaroscuro_layout(&tpk, &p).unwrap();
+        assert!(layout.slots() >= 2, "{layout:?}");
+        scheme = scheme.with_packing(layout).unwrap();
+    }
+    let dj = Shared::new(p.clone(), scheme).unwrap();
     let dj_shares = Arc::new(shares.into_iter().map(Arc::new).collect());
     let real = simulate(dj, dj_shares, &config);
     let plain = Shared::new(p, InsecurePlaintext { threshold: 2 }).unwrap();

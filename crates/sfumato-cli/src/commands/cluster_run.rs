@@ -14,10 +14,11 @@ use serde::Serialize;
 use serde_json::json;
 use sfumato_crypto::dj::{PrivateKey, ShortExponentEncryptor};
 use sfumato_dp::Epsilon;
+use sfumato_protocol::chiaroscuro::packing::chiaroscuro_layout;
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
-    AdditiveScheme, ChiaroscuroParams, DamgardJurik, InsecureKeyShare, InsecurePlaintext,
-    Participant, Perturbation, Shared, inertia, lloyd_step, perturbed_kmeans,
+    AdditiveScheme, ChiaroscuroEvent, ChiaroscuroParams, DamgardJurik, InsecureKeyShare,
+    InsecurePlaintext, Participant, Perturbation, Shared, inertia, lloyd_step, perturbed_kmeans,
 };
 use sfumato_protocol::gossip::PeerSampling;
 use sfumato_protocol::{NodeId, NodeRng, Time};
@@ -167,6 +168,12 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
     if !(0.0..=1.0).contains(&args.smoothing) {
         return Err(CliError::usage("--smoothing must be a fraction in [0, 1]"));
     }
+    if args.encryption == EncryptionArg::InsecurePlaintext && (args.packing || args.short_exponents)
+    {
+        return Err(CliError::usage(
+            "--packing and --short-exponents apply to --encryption damgard-jurik only",
+        ));
+    }
     let population =
         u32::try_from(d.set.rows.len()).map_err(|_| CliError::usage("too many participants"))?;
     let n = d.set.rows[0].len();
@@ -227,6 +234,12 @@ pub(crate) struct Simulated {
     pub(crate) summary: ChiaroscuroSummary,
     pub(crate) metrics: Metrics,
     pub(crate) run: RunInfo,
+    /// CPU seconds of this process spent by the participants (the run's,
+    /// less the dealer's key generation).
+    pub(crate) cpu_seconds: f64,
+    /// Participants that combined τ partial decryptions themselves, over
+    /// all iterations (the others adopted a decrypted result).
+    pub(crate) decryptions: u64,
 }
 
 fn simulate<S: AdditiveScheme>(
@@ -249,6 +262,11 @@ fn simulate<S: AdditiveScheme>(
         bar.finish();
     }
     Ok(report.map(|r| Simulated {
+        decryptions: r
+            .events
+            .iter()
+            .filter(|e| matches!(e.event, ChiaroscuroEvent::Decrypted { .. }))
+            .count() as u64,
         summary: r
             .samples
             .last()
@@ -256,6 +274,7 @@ fn simulate<S: AdditiveScheme>(
             .unwrap_or_default(),
         metrics: r.metrics,
         run: r.run,
+        cpu_seconds: 0.0,
     }))
 }
 
@@ -267,6 +286,7 @@ pub(crate) struct Setup<'a> {
     pub(crate) encryption: EncryptionArg,
     pub(crate) key_bits: u32,
     pub(crate) short_exponents: bool,
+    pub(crate) packing: bool,
     pub(crate) seed: u64,
     /// Say on stderr that a key is being generated.
     pub(crate) announce: bool,
@@ -282,7 +302,9 @@ pub(crate) fn execute(
 ) -> Result<Option<Simulated>, CliError> {
     let p = setup.params;
     let progress = setup.progress.clone();
-    match setup.encryption {
+    let cpu = sfumato_sim::memory::process_cpu_seconds;
+    let mut start = cpu();
+    let sim = match setup.encryption {
         EncryptionArg::InsecurePlaintext => {
             let shared = Shared::new(
                 p.clone(),
@@ -303,11 +325,30 @@ pub(crate) fn execute(
             let sk = PrivateKey::generate(&mut rng, setup.key_bits, 1, 2, &|_| {})?;
             let (tpk, shares) = sk.deal(setup.committee, setup.threshold, &mut rng)?;
             drop(sk);
+            start = cpu();
+            let layout = if setup.packing {
+                Some(chiaroscuro_layout(&tpk, p)?)
+            } else {
+                None
+            };
+            if let (Some(l), true) = (&layout, setup.announce) {
+                eprintln!(
+                    "packing {} values of {}-bit slots a plaintext ({} ciphertexts a vector of {})",
+                    l.slots(),
+                    l.slot_bits(),
+                    l.plaintexts_needed(p.vector_len()),
+                    p.vector_len()
+                );
+            }
             let scheme = if setup.short_exponents {
                 let fast = ShortExponentEncryptor::new(tpk.public(), &mut rng);
                 DamgardJurik::with_short_exponents(Arc::new(tpk), fast)
             } else {
                 DamgardJurik::new(Arc::new(tpk))
+            };
+            let scheme = match layout {
+                Some(l) => scheme.with_packing(l)?,
+                None => scheme,
             };
             let shared = Shared::new(p.clone(), scheme)?;
             simulate(
@@ -318,7 +359,11 @@ pub(crate) fn execute(
                 progress,
             )
         }
-    }
+    }?;
+    Ok(sim.map(|mut s| {
+        s.cpu_seconds = cpu() - start;
+        s
+    }))
 }
 
 /// One iteration's figures.
@@ -382,6 +427,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             encryption: args.encryption,
             key_bits: args.key_bits,
             short_exponents: args.short_exponents,
+            packing: args.packing,
             seed: args.runtime.seed,
             announce: !args.runtime.quiet,
             progress: progress(&args.runtime, "chiaroscuro", config.mode.last_tick() + 1),
@@ -425,13 +471,14 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     let participants = f64::from(p.population);
     let scheme = if secure {
         format!(
-            "threshold damgard-jurik, {}-bit modulus, {}",
+            "threshold damgard-jurik, {}-bit modulus, {}{}",
             args.key_bits,
             if args.short_exponents {
                 "short-exponent encryption (DJN 2010)"
             } else {
                 "full-randomness encryption"
-            }
+            },
+            if args.packing { ", packed" } else { "" }
         )
     } else {
         "INSECURE plaintext stand-in (nothing was encrypted)".to_string()
@@ -448,6 +495,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             "secure": secure,
             "key_bits": secure.then_some(args.key_bits),
             "short_exponents": secure && args.short_exponents,
+            "packing": secure && args.packing,
             "committee": plan.committee,
             "threshold": plan.threshold,
             "epsilon": args.epsilon,
@@ -472,6 +520,9 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             "metrics": sim.metrics,
             "wall_seconds": simulated_seconds,
             "peak_memory_bytes": sim.run.peak_memory_bytes,
+            "cpu_seconds": sim.cpu_seconds,
+            "decryptions": sim.decryptions,
+            "cpu_seconds_per_participant": sim.cpu_seconds / participants,
             "workers": describe_workers(&config),
         }));
     }
@@ -549,13 +600,15 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     ))?;
     let s = &sim.summary.stats;
     out.line(format!(
-        "per participant: {:.1} messages, {}; EESum exchanges {} completed, {} refused, {} late; errors {}",
+        "per participant: {:.1} messages, {}; EESum exchanges {} completed, {} refused, {} late; errors {}; \
+         {} combined τ partial decryptions themselves",
         sim.summary.messages as f64 / participants,
         human_bytes((sim.summary.bytes as f64 / participants) as u64),
         s.sum_exchanges,
         s.sum_refused,
         s.stale,
-        s.errors
+        s.errors,
+        sim.decryptions
     ))?;
     out.line(format!(
         "stopped: {}",
@@ -567,9 +620,11 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             .join(", ")
     ))?;
     out.line(format!(
-        "simulated in {:.1} s on {}, peak memory {}",
+        "simulated in {:.1} s on {}, {:.1} s of CPU ({:.3} s per participant), peak memory {}",
         simulated_seconds,
         describe_workers(&config),
+        sim.cpu_seconds,
+        sim.cpu_seconds / participants,
         human_bytes(sim.run.peak_memory_bytes)
     ))?;
     if !secure {

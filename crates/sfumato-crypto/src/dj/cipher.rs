@@ -97,6 +97,16 @@ impl PublicKey {
         Ciphertext { c }
     }
 
+    /// `E(a + m)` from `E(a)` and a public plaintext `m` (signed values
+    /// wrap): multiplies by `(1 + n)^m`, with no fresh randomness — the
+    /// result is as hiding as `E(a)` was, and `m` is public anyway.
+    pub fn add_plain(&self, a: &Ciphertext, m: &Integer) -> Ciphertext {
+        let mut c = one_plus_n_pow(&self.reduce(m), self.powers(), self.s());
+        c *= &a.c;
+        c %= self.ciphertext_modulus();
+        Ciphertext { c }
+    }
+
     /// `E(a + b)` from `E(a)` and `E(b)`.
     pub fn add(&self, a: &Ciphertext, b: &Ciphertext) -> Ciphertext {
         let mut product = Integer::from(&a.c * &b.c);
@@ -242,6 +252,12 @@ mod tests {
                     sk.decrypt(&pk.mul_const(&ea, &k)).unwrap(),
                     (a.clone() * &k).modulo(&ns)
                 );
+                for m in [b.clone(), Integer::from(-7), Integer::new()] {
+                    assert_eq!(
+                        sk.decrypt(&pk.add_plain(&ea, &m)).unwrap(),
+                        (&a + &m).complete().modulo(&ns)
+                    );
+                }
                 let r = pk.rerandomize(&ea, &mut rng);
                 assert_ne!(r, ea);
                 assert_eq!(sk.decrypt(&r).unwrap(), a);

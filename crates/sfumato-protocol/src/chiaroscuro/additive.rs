@@ -19,9 +19,14 @@ use std::sync::Arc;
 use rand_core::CryptoRng;
 use rug::Integer;
 use serde::{Deserialize, Serialize};
-use sfumato_crypto::dj::threshold::{KeyShare, PartialDecryption, ThresholdPublicKey};
+use sfumato_crypto::dj::threshold::{
+    EqualityProof, KeyShare, PartialDecryption, ThresholdPublicKey,
+};
 use sfumato_crypto::dj::{Ciphertext, ShortExponentEncryptor};
+use sfumato_crypto::encoding::PackingLayout;
 
+use crate::chiaroscuro::eesum::MAX_EXCHANGE_DEPTH;
+use crate::chiaroscuro::packing;
 use crate::error::{ProtocolError, Result};
 use crate::message::{EncodedLen, varint_len};
 
@@ -46,9 +51,6 @@ pub trait AdditiveScheme: Clone + core::fmt::Debug + Send + Sync + 'static {
     /// Whether ciphertexts hide their plaintexts.
     fn is_secure(&self) -> bool;
 
-    /// How many values a vector holds.
-    fn len(&self, v: &Self::Vector) -> usize;
-
     /// E(m) for every `m` of `values`.
     fn encrypt<R: CryptoRng + ?Sized>(&self, values: &[Integer], rng: &mut R) -> Self::Vector;
 
@@ -62,6 +64,24 @@ pub trait AdditiveScheme: Clone + core::fmt::Debug + Send + Sync + 'static {
     /// Vectors of different lengths are an error.
     fn combine(&self, a: &Self::Vector, ka: u32, b: &Self::Vector, kb: u32)
     -> Result<Self::Vector>;
+
+    /// `v +_h E(values)` for cleartext integers of any size, without
+    /// counting as another term of the sum (the correction of §4.2.2).
+    fn add_cleartext<R: CryptoRng + ?Sized>(
+        &self,
+        v: &Self::Vector,
+        values: &[Integer],
+        rng: &mut R,
+    ) -> Result<Self::Vector> {
+        self.combine(v, 0, &self.encrypt(values, rng), 0)
+    }
+
+    /// The deepest EESum representation the scheme can hold: the largest
+    /// n_l of Alg. 2 (a packed plaintext has room for only so many
+    /// doublings).
+    fn max_depth(&self) -> u32 {
+        MAX_EXCHANGE_DEPTH
+    }
 
     /// The index (1-based) of a key share.
     fn share_index(&self, share: &Self::KeyShare) -> u32;
@@ -78,9 +98,18 @@ pub trait AdditiveScheme: Clone + core::fmt::Debug + Send + Sync + 'static {
     fn threshold(&self) -> u32;
 
     /// Combines τ partial decryptions of `v` (from distinct holders, each
-    /// with its index) into the plaintexts, as signed integers (values
-    /// above half the plaintext modulus are negative).
-    fn decrypt(&self, v: &Self::Vector, partials: &[(u32, &Self::Partial)]) -> Result<Vec<f64>>;
+    /// with its index) into its `len` plaintexts, as signed integers
+    /// (values above half the plaintext modulus are negative).
+    /// `multiplicity` is the sum of the coefficients of the encryptions
+    /// combined into `v` (EESum's participation counter), which a packed
+    /// vector needs to remove its slots' offsets.
+    fn decrypt(
+        &self,
+        v: &Self::Vector,
+        len: usize,
+        multiplicity: &Integer,
+        partials: &[(u32, &Self::Partial)],
+    ) -> Result<Vec<f64>>;
 }
 
 /// **Insecure**: "ciphertexts" are the plaintexts, held as floating-point
@@ -147,10 +176,6 @@ impl AdditiveScheme for InsecurePlaintext {
         false
     }
 
-    fn len(&self, v: &InsecurePlaintextVector) -> usize {
-        v.0.len()
-    }
-
     fn encrypt<R: CryptoRng + ?Sized>(
         &self,
         values: &[Integer],
@@ -201,8 +226,15 @@ impl AdditiveScheme for InsecurePlaintext {
         self.threshold
     }
 
-    fn decrypt(&self, v: &InsecurePlaintextVector, partials: &[(u32, &())]) -> Result<Vec<f64>> {
+    fn decrypt(
+        &self,
+        v: &InsecurePlaintextVector,
+        len: usize,
+        _multiplicity: &Integer,
+        partials: &[(u32, &())],
+    ) -> Result<Vec<f64>> {
         enough(partials.iter().map(|p| p.0), self.threshold)?;
+        same_len(v.0.len(), len)?;
         Ok(v.0.to_vec())
     }
 }
@@ -245,6 +277,7 @@ fn enough(indices: impl Iterator<Item = u32>, threshold: u32) -> Result<()> {
 pub struct DamgardJurik {
     key: Arc<ThresholdPublicKey>,
     fast: Option<Arc<ShortExponentEncryptor>>,
+    packing: Option<Arc<PackingLayout>>,
 }
 
 impl core::fmt::Debug for DamgardJurik {
@@ -252,6 +285,7 @@ impl core::fmt::Debug for DamgardJurik {
         f.debug_struct("DamgardJurik")
             .field("key", &self.key)
             .field("short_exponents", &self.fast.is_some())
+            .field("packing", &self.packing)
             .finish()
     }
 }
@@ -259,7 +293,11 @@ impl core::fmt::Debug for DamgardJurik {
 impl DamgardJurik {
     /// The scheme under `key`, encrypting with full randomness (DCR only).
     pub fn new(key: Arc<ThresholdPublicKey>) -> DamgardJurik {
-        DamgardJurik { key, fast: None }
+        DamgardJurik {
+            key,
+            fast: None,
+            packing: None,
+        }
     }
 
     /// The scheme under `key`, encrypting with short exponents and a fixed
@@ -272,6 +310,41 @@ impl DamgardJurik {
         DamgardJurik {
             key,
             fast: Some(Arc::new(fast)),
+            packing: None,
+        }
+    }
+
+    /// The same scheme, packing `layout.slots()` values into each
+    /// plaintext ([`crate::chiaroscuro::packing`]): a vector of k·(n+1)
+    /// values is that many times fewer ciphertexts to encrypt, add, send
+    /// and decrypt. The layout must have been made for this key's
+    /// plaintexts.
+    pub fn with_packing(mut self, layout: PackingLayout) -> Result<Self> {
+        let bits = self.key.public().plaintext_modulus().significant_bits();
+        if layout.packed_bits() >= u64::from(bits) {
+            return Err(ProtocolError::invalid(
+                "packing",
+                format!(
+                    "a layout of {} bits for {bits}-bit plaintexts",
+                    layout.packed_bits()
+                ),
+            ));
+        }
+        self.packing = Some(Arc::new(layout));
+        Ok(self)
+    }
+
+    /// The packing layout, if values are packed.
+    pub fn packing(&self) -> Option<&PackingLayout> {
+        self.packing.as_deref()
+    }
+
+    /// E(m) of one plaintext, reduced modulo nˢ.
+    fn encrypt_one<R: CryptoRng + ?Sized>(&self, m: &Integer, rng: &mut R) -> Ciphertext {
+        let m = Integer::from(m.modulo_ref(self.key.public().plaintext_modulus()));
+        match &self.fast {
+            Some(fast) => fast.encrypt(&m, rng),
+            None => self.key.public().encrypt(&m, rng),
         }
     }
 
@@ -297,7 +370,7 @@ impl Serialize for DjVector {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for c in &self.0 {
-            seq.serialize_element(&Bytes(c.value().to_digits::<u8>(rug::integer::Order::Msf)))?;
+            seq.serialize_element(&be_bytes(c.value()))?;
         }
         seq.end()
     }
@@ -320,9 +393,7 @@ impl<'de> Deserialize<'de> for DjVector {
         let raw: Vec<Bytes> = Vec::deserialize(d)?;
         Ok(DjVector(
             raw.into_iter()
-                .map(|b| {
-                    Ciphertext::from_value(Integer::from_digits(&b.0, rug::integer::Order::Msf))
-                })
+                .map(|b| Ciphertext::from_value(from_be(&b)))
                 .collect(),
         ))
     }
@@ -359,9 +430,60 @@ impl<'de> Deserialize<'de> for Bytes {
     }
 }
 
-/// One holder's partial decryptions of a [`DjVector`], with proofs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One holder's partial decryptions of a [`DjVector`], with proofs. On the
+/// wire each is its holder's index and the big-endian bytes of `cᵢ` and
+/// of the proof's challenge and response; the ciphertext it decrypts is
+/// left out (it is the vector's own, restored at decryption).
+#[derive(Clone, Debug, PartialEq)]
 pub struct DjPartial(pub Vec<PartialDecryption>);
+
+fn be_bytes(x: &Integer) -> Bytes {
+    Bytes(x.to_digits::<u8>(rug::integer::Order::Msf))
+}
+
+fn from_be(b: &Bytes) -> Integer {
+    Integer::from_digits(&b.0, rug::integer::Order::Msf)
+}
+
+impl Serialize for DjPartial {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> core::result::Result<Se::Ok, Se::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for p in &self.0 {
+            if p.c < 0 || p.proof.e < 0 || p.proof.z < 0 {
+                return Err(serde::ser::Error::custom(
+                    "a negative value in a partial decryption",
+                ));
+            }
+            seq.serialize_element(&(
+                p.index,
+                be_bytes(&p.c),
+                be_bytes(&p.proof.e),
+                be_bytes(&p.proof.z),
+            ))?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for DjPartial {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        let raw: Vec<(u32, Bytes, Bytes, Bytes)> = Vec::deserialize(d)?;
+        Ok(DjPartial(
+            raw.iter()
+                .map(|(index, c, e, z)| PartialDecryption {
+                    index: *index,
+                    ciphertext: Integer::new(),
+                    c: from_be(c),
+                    proof: EqualityProof {
+                        e: from_be(e),
+                        z: from_be(z),
+                    },
+                })
+                .collect(),
+        ))
+    }
+}
 
 impl AdditiveScheme for DamgardJurik {
     type Vector = DjVector;
@@ -376,25 +498,45 @@ impl AdditiveScheme for DamgardJurik {
         true
     }
 
-    fn len(&self, v: &DjVector) -> usize {
-        v.0.len()
-    }
-
     fn encrypt<R: CryptoRng + ?Sized>(&self, values: &[Integer], rng: &mut R) -> DjVector {
-        let pk = self.key.public();
-        let ns = pk.plaintext_modulus();
+        let plaintexts = match &self.packing {
+            Some(layout) => packing::pack_clipped(layout, values),
+            None => values.to_vec(),
+        };
         DjVector(
-            values
+            plaintexts
                 .iter()
-                .map(|m| {
-                    let m = Integer::from(m.modulo_ref(ns));
-                    match &self.fast {
-                        Some(fast) => fast.encrypt(&m, rng),
-                        None => pk.encrypt(&m, rng),
-                    }
-                })
+                .map(|m| self.encrypt_one(m, rng))
                 .collect(),
         )
+    }
+
+    fn add_cleartext<R: CryptoRng + ?Sized>(
+        &self,
+        v: &DjVector,
+        values: &[Integer],
+        _rng: &mut R,
+    ) -> Result<DjVector> {
+        let plaintexts = match &self.packing {
+            Some(layout) => packing::slot_sums(layout, values),
+            None => values.to_vec(),
+        };
+        same_len(v.0.len(), plaintexts.len())?;
+        // The correction is public: added as (1 + n)^m, without the cost
+        // of fresh randomness.
+        let pk = self.key.public();
+        Ok(DjVector(
+            v.0.iter()
+                .zip(&plaintexts)
+                .map(|(c, m)| pk.add_plain(c, m))
+                .collect(),
+        ))
+    }
+
+    fn max_depth(&self) -> u32 {
+        self.packing
+            .as_ref()
+            .map_or(MAX_EXCHANGE_DEPTH, |l| l.headroom().doublings)
     }
 
     fn combine(&self, a: &DjVector, ka: u32, b: &DjVector, kb: u32) -> Result<DjVector> {
@@ -436,28 +578,53 @@ impl AdditiveScheme for DamgardJurik {
         self.key.threshold()
     }
 
-    fn decrypt(&self, v: &DjVector, partials: &[(u32, &DjPartial)]) -> Result<Vec<f64>> {
+    fn decrypt(
+        &self,
+        v: &DjVector,
+        len: usize,
+        multiplicity: &Integer,
+        partials: &[(u32, &DjPartial)],
+    ) -> Result<Vec<f64>> {
         enough(partials.iter().map(|p| p.0), self.threshold())?;
-        let ns = self.key.public().plaintext_modulus();
-        let half = Integer::from(ns >> 1u32);
-        let mut out = Vec::with_capacity(v.0.len());
+        let expected = self
+            .packing
+            .as_ref()
+            .map_or(len, |l| l.plaintexts_needed(len));
+        same_len(v.0.len(), expected)?;
+        let mut plain = Vec::with_capacity(v.0.len());
         for (j, c) in v.0.iter().enumerate() {
             let parts: Vec<PartialDecryption> = partials
                 .iter()
                 .map(|(_, p)| {
-                    p.0.get(j).cloned().ok_or_else(|| {
+                    // The wire omits the ciphertext a partial decrypts: it
+                    // is the vector's own.
+                    let mut part = p.0.get(j).cloned().ok_or_else(|| {
                         ProtocolError::Malformed("partial decryption too short".into())
-                    })
+                    })?;
+                    part.ciphertext = c.value().clone();
+                    Ok(part)
                 })
                 .collect::<Result<_>>()?;
             let m = self
                 .key
                 .combine(c, &parts)
                 .map_err(|e| ProtocolError::invalid("decryption", e.to_string()))?;
-            let signed = if m > half { m - ns } else { m };
-            out.push(signed.to_f64());
+            plain.push(m);
         }
-        Ok(out)
+        let values = match &self.packing {
+            Some(layout) => layout
+                .unpack_all_weighted(&plain, len, multiplicity)
+                .map_err(|e| ProtocolError::invalid("unpacking", e.to_string()))?,
+            None => {
+                let ns = self.key.public().plaintext_modulus();
+                let half = Integer::from(ns >> 1u32);
+                plain
+                    .into_iter()
+                    .map(|m| if m > half { m - ns } else { m })
+                    .collect()
+            }
+        };
+        Ok(values.iter().map(Integer::to_f64).collect())
     }
 }
 
@@ -489,7 +656,8 @@ pub(crate) mod tests {
             .unwrap()];
         let fq = dj.partial(&shares[2], &f, &mut rng).unwrap();
         assert_eq!(
-            dj.decrypt(&f, &[(2, &fp[0]), (3, &fq)]).unwrap(),
+            dj.decrypt(&f, 2, &Integer::from(1), &[(2, &fp[0]), (3, &fq)])
+                .unwrap(),
             vec![5.0, -3.0]
         );
         assert!(dj.is_secure() && !plain.is_secure());
@@ -511,14 +679,20 @@ pub(crate) mod tests {
         assert_eq!(p.0.to_vec(), vec![1234.0 * 8.0 - 154.0, -40.0 + 6.0]);
         let p1 = dj.partial(&shares[0], &e, &mut rng).unwrap();
         let p3 = dj.partial(&shares[2], &e, &mut rng).unwrap();
-        assert_eq!(dj.decrypt(&e, &[(1, &p1), (3, &p3)]).unwrap(), p.0.to_vec());
+        let w = Integer::from(10);
         assert_eq!(
-            plain.decrypt(&p, &[(1, &()), (3, &())]).unwrap(),
+            dj.decrypt(&e, 2, &w, &[(1, &p1), (3, &p3)]).unwrap(),
+            p.0.to_vec()
+        );
+        assert_eq!(
+            plain.decrypt(&p, 2, &w, &[(1, &()), (3, &())]).unwrap(),
             p.0.to_vec()
         );
         // τ − 1 shares, or the same share twice, do not decrypt.
-        assert!(dj.decrypt(&e, &[(1, &p1)]).is_err());
-        assert!(plain.decrypt(&p, &[(1, &()), (1, &())]).is_err());
+        assert!(dj.decrypt(&e, 2, &w, &[(1, &p1)]).is_err());
+        assert!(plain.decrypt(&p, 2, &w, &[(1, &()), (1, &())]).is_err());
+        // A vector of another length than announced is refused.
+        assert!(dj.decrypt(&e, 3, &w, &[(1, &p1), (3, &p3)]).is_err());
         // Ciphertexts travel as bytes and come back unchanged.
         let bytes = crate::message::encode(&e).unwrap();
         assert!(bytes.len() < 2 * 70, "{}", bytes.len()); // 2 × (1 + 64) bytes at 256 bits
@@ -530,5 +704,83 @@ pub(crate) mod tests {
                 .combine(&p, 0, &InsecurePlaintextVector::new(vec![]), 0)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn packed_vectors_sum_correct_and_decrypt_like_the_stand_in() {
+        use crate::chiaroscuro::eesum::EncryptedMeans;
+        use sfumato_crypto::encoding::{Headroom, PlaintextSpace};
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let (tpk, shares) = small_threshold_key(3);
+        let space = PlaintextSpace::new(tpk.public().plaintext_modulus().clone()).unwrap();
+        let headroom = Headroom {
+            additions: 3,
+            doublings: 6,
+        };
+        let layout = PackingLayout::new(&space, 3, Integer::from(1000), headroom).unwrap();
+        let dj = DamgardJurik::new(Arc::new(tpk))
+            .with_packing(layout)
+            .unwrap();
+        assert_eq!(dj.max_depth(), 6);
+        let plain = InsecurePlaintext { threshold: 2 };
+        // Four participants' vectors of 7 values (three plaintexts, the last
+        // padded); one value beyond the bound is clipped to it.
+        let data: [[i64; 7]; 4] = [
+            [5, -3, 0, 999, -1000, 7, 1],
+            [-5, 3, 2, 1, 1, -7, 0],
+            [100, 0, -2, -999, 0, 0, 0],
+            [0, 0, 0, 0, 0, 0, 5000],
+        ];
+        let clipped =
+            |v: &[i64; 7]| -> Vec<i64> { v.iter().map(|x| (*x).clamp(-1000, 1000)).collect() };
+        let dj_means: Vec<EncryptedMeans<DamgardJurik>> = data
+            .iter()
+            .enumerate()
+            .map(|(i, v)| EncryptedMeans::initial(dj.encrypt_i64(v, &mut rng), i == 0))
+            .collect();
+        assert_eq!(dj_means[0].values.0.len(), 3);
+        let plain_means: Vec<EncryptedMeans<InsecurePlaintext>> = data
+            .iter()
+            .enumerate()
+            .map(|(i, v)| EncryptedMeans::initial(plain.encrypt_i64(&clipped(v), &mut rng), i == 0))
+            .collect();
+        // Alg. 2 in an uneven order: (0,1), then (01, 2), then (2', 3).
+        fn run<S: AdditiveScheme>(s: &S, m: &[EncryptedMeans<S>]) -> EncryptedMeans<S> {
+            let a = EncryptedMeans::exchange(s, &m[0], &m[1]).unwrap();
+            let b = EncryptedMeans::exchange(s, &a, &m[2]).unwrap();
+            let c = EncryptedMeans::exchange(s, &b, &m[3]).unwrap();
+            EncryptedMeans::exchange(s, &c, &a).unwrap()
+        }
+        let mut dj_sum = run(&dj, &dj_means);
+        let mut plain_sum = run(&plain, &plain_means);
+        assert_eq!(dj_sum.counter, plain_sum.counter);
+        // A correction of any sign, added without offset.
+        let correction: Vec<Integer> = [-4i64, 6, 0, -1, 2, 0, -3]
+            .iter()
+            .map(|x| Integer::from(*x))
+            .collect();
+        dj_sum.add_cleartext(&dj, &correction, &mut rng).unwrap();
+        plain_sum
+            .add_cleartext(&plain, &correction, &mut rng)
+            .unwrap();
+        // Partial decryptions travel as bytes, without their ciphertexts.
+        let p1 = dj.partial(&shares[0], &dj_sum.values, &mut rng).unwrap();
+        let p3 = dj.partial(&shares[2], &dj_sum.values, &mut rng).unwrap();
+        let p1: DjPartial = crate::message::decode(&crate::message::encode(&p1).unwrap()).unwrap();
+        let w = dj_sum.counter.clone();
+        let got = dj
+            .decrypt(&dj_sum.values, 7, &w, &[(1, &p1), (3, &p3)])
+            .unwrap();
+        let want = plain
+            .decrypt(&plain_sum.values, 7, &w, &[(1, &()), (3, &())])
+            .unwrap();
+        assert_eq!(got, want);
+        // A wrong multiplicity does not decode silently into these values.
+        let wrong = dj.decrypt(&dj_sum.values, 7, &(w.clone() + 1), &[(1, &p1), (3, &p3)]);
+        assert!(wrong.map_or(true, |v| v != want));
+        // Exchanges beyond the layout's doublings are refused.
+        let mut deep = dj_means[0].clone();
+        deep.exchanges = 6;
+        assert!(EncryptedMeans::exchange(&dj, &deep, &dj_means[1]).is_err());
     }
 }

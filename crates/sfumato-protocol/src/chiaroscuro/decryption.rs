@@ -277,6 +277,7 @@ impl<S: AdditiveScheme> DecryptionState<S> {
         scheme: &S,
         share: Option<&S::KeyShare>,
         iteration: u32,
+        len: usize,
         params: &ChiaroscuroParams,
         rng: &mut R,
     ) -> Result<bool> {
@@ -303,7 +304,7 @@ impl<S: AdditiveScheme> DecryptionState<S> {
         }
         let chosen: Vec<(u32, &S::Partial)> =
             partials.iter().take(tau).map(|(i, p)| (*i, p)).collect();
-        let plain = scheme.decrypt(&means.values, &chosen)?;
+        let plain = scheme.decrypt(&means.values, len, &means.counter, &chosen)?;
         if means.weight <= 0 {
             return Err(ProtocolError::invalid(
                 "decryption",
@@ -386,12 +387,26 @@ mod tests {
         let mut a = pending(7, &[1, 2]);
         // A share already applied changes nothing.
         assert!(
-            !a.contribute(&S, Some(&InsecureKeyShare(2)), 0, &p, &mut rng)
-                .unwrap()
+            !a.contribute(
+                &S,
+                Some(&InsecureKeyShare(2)),
+                0,
+                p.vector_len(),
+                &p,
+                &mut rng
+            )
+            .unwrap()
         );
         assert!(
-            a.contribute(&S, Some(&InsecureKeyShare(5)), 0, &p, &mut rng)
-                .unwrap()
+            a.contribute(
+                &S,
+                Some(&InsecureKeyShare(5)),
+                0,
+                p.vector_len(),
+                &p,
+                &mut rng
+            )
+            .unwrap()
         );
         let out = a.published().unwrap();
         // Cluster 0: mean 2 survives; cluster 1 (count 0.5) is aberrant.
@@ -404,8 +419,15 @@ mod tests {
         assert!(!a.wants(&pending(1, &[1, 2, 3]).summary()));
         // Of two results, the smaller root's wins.
         let mut c = pending(0, &[1, 2]);
-        c.contribute(&S, Some(&InsecureKeyShare(3)), 0, &p, &mut rng)
-            .unwrap();
+        c.contribute(
+            &S,
+            Some(&InsecureKeyShare(3)),
+            0,
+            p.vector_len(),
+            &p,
+            &mut rng,
+        )
+        .unwrap();
         a.merge(c.clone(), &p).unwrap();
         assert_eq!(a.published().unwrap().root, NodeId(0));
         c.merge(pending(7, &[1, 2]), &p).unwrap();

@@ -106,6 +106,16 @@ impl<S: AdditiveScheme> EncryptedMeans<S> {
             }
         }
         let n = a.exchanges.max(b.exchanges);
+        if n >= scheme.max_depth() {
+            return Err(ProtocolError::invalid(
+                "exchange",
+                format!(
+                    "{} exchanges behind a mean: the scheme holds at most {}",
+                    n + 1,
+                    scheme.max_depth()
+                ),
+            ));
+        }
         let (ka, kb) = (n - a.exchanges, n - b.exchanges);
         Ok(EncryptedMeans {
             values: scheme.combine(&a.values, ka, &b.values, kb)?,
@@ -131,8 +141,7 @@ impl<S: AdditiveScheme> EncryptedMeans<S> {
         rng: &mut R,
     ) -> Result<()> {
         let scaled: Vec<Integer> = values.iter().map(|v| (v * &self.weight).into()).collect();
-        let e = scheme.encrypt(&scaled, rng);
-        self.values = scheme.combine(&self.values, 0, &e, 0)?;
+        self.values = scheme.add_cleartext(&self.values, &scaled, rng)?;
         Ok(())
     }
 }

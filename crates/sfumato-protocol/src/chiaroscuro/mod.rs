@@ -17,6 +17,7 @@ pub mod decryption;
 pub mod eesum;
 pub mod kmeans;
 pub mod messages;
+pub mod packing;
 pub mod params;
 pub mod participant;
 pub mod perturbed;

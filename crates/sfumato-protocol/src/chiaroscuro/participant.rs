@@ -344,6 +344,12 @@ impl<S: AdditiveScheme> Participant<S> {
         self.means.as_ref()
     }
 
+    /// The length of this iteration's vectors: k·(n+1) for the k current
+    /// centroids.
+    fn vector_len(&self) -> usize {
+        self.centroids().len() * (self.shared.params.length + 1)
+    }
+
     /// A fresh randomness stream for one cryptographic operation.
     fn crypto_rng(&mut self) -> NodeRng {
         self.crypto_uses += 1;
@@ -462,6 +468,7 @@ impl<S: AdditiveScheme> Participant<S> {
     /// Halfway through the dissemination: the holder of the smallest
     /// identifier it has heard of computes its correction.
     fn compute_correction(&mut self, ctx: &mut NodeContext<'_, Self>) -> Result<()> {
+        let len = self.means.as_ref().map_or(0, |_| self.vector_len());
         let Some(c) = &mut self.correction else {
             return Ok(());
         };
@@ -469,10 +476,6 @@ impl<S: AdditiveScheme> Participant<S> {
             return Ok(());
         }
         let shared = &self.shared;
-        let len = self
-            .means
-            .as_ref()
-            .map_or(0, |m| shared.scheme.len(&m.values));
         let mut values = vec![0i64; if c.surplus == 0 { 0 } else { len }];
         let mut rng = BulkRng::from_node(ctx.rng());
         for (i, v) in values.iter_mut().enumerate() {
@@ -525,7 +528,7 @@ impl<S: AdditiveScheme> Participant<S> {
         {
             means.removed_shares = *surplus;
             if !v.is_empty() {
-                if v.len() != self.shared.scheme.len(&means.values) {
+                if v.len() != self.vector_len() {
                     return Err(ProtocolError::Malformed(
                         "a correction of another length".into(),
                     ));
@@ -562,7 +565,18 @@ impl<S: AdditiveScheme> Participant<S> {
             None
         };
         let iteration = self.iteration;
-        if state.contribute(&shared.scheme, share, iteration, &shared.params, &mut rng)? {
+        let len = self.centroids().len() * (shared.params.length + 1);
+        let Some(state) = &mut self.decryption else {
+            return Ok(());
+        };
+        if state.contribute(
+            &shared.scheme,
+            share,
+            iteration,
+            len,
+            &shared.params,
+            &mut rng,
+        )? {
             if let DecryptionState::Done(p) = state {
                 *p = shared.intern(Arc::clone(p));
             }
