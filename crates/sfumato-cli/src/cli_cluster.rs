@@ -13,8 +13,10 @@ pub(crate) enum ClusterCommand {
     /// Run Chiaroscuro's private k-means on simulated participants, with the
     /// paper's baselines from the same initial centroids
     Run(Box<ClusterRunArgs>),
-    /// Fig. 5: one participant's time and bytes for a set of encrypted means
-    Costs(crate::commands::cluster_costs::UnitCostsArgs),
+    /// The paper's cost figures: Fig. 5, one participant's time and bytes for a set of
+    /// encrypted means; Fig. 4, messages per participant by phase; Fig. 3(b), EESum's error
+    /// under churn
+    Costs(Box<crate::commands::cluster_costs::CostsArgs>),
 }
 
 /// A synthetic data set.
@@ -129,6 +131,12 @@ pub(crate) struct ClusterRunArgs {
     /// Probability that a message does not reach its receiver (§6.1.5)
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub(crate) churn: f64,
+
+    /// Probability that a participant is disconnected for a whole iteration (§6.1.5, Fig. 3(a)):
+    /// its series is left out of that iteration's sums and it only fetches the published result
+    /// (the key holders are never disconnected; n_ν's default is lowered to match)
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub(crate) iteration_churn: f64,
 
     /// e_max: the gossip error EESum is run for (Lemma 2, Theorem 3)
     #[arg(long, value_name = "E", default_value_t = 1e-3)]

@@ -10,6 +10,9 @@
 //!   mode, the reference the runtime's results and overhead are compared
 //!   with;
 //! * [`byzantine`] — the hook for adversarial wrappers around a node;
+//! * [`chiaroscuro`], [`chiaroscuro_phases`] — probes of Chiaroscuro runs,
+//!   and a wrapper that counts a participant's messages by phase and can
+//!   disconnect it for whole iterations (Chiaroscuro §6.3.2, §6.4);
 //! * [`report`] — probes, metrics and the report.
 //!
 //! A run replays bit for bit from its seed whatever the number of workers
@@ -17,6 +20,7 @@
 
 pub mod byzantine;
 pub mod chiaroscuro;
+pub mod chiaroscuro_phases;
 mod cluster;
 pub mod config;
 pub mod error;

@@ -1,6 +1,11 @@
-//! `sfumato cluster costs --figure 5`: Chiaroscuro's unit local costs
-//! (§6.2, Fig. 5) — what one participant spends on one *set of means*
-//! under a real threshold Damgård–Jurik key.
+//! `sfumato cluster costs`: the paper's cost figures. `--figure 4a`, `4b`
+//! and `3b` (latency and churn, §6.3.2 and §6.4) are simulated in
+//! `cluster_latency`; this module parses every figure's options and
+//! measures `--figure 5`, the default.
+//!
+//! `--figure 5`: Chiaroscuro's unit local costs (§6.3.1, Fig. 5) — what
+//! one participant spends on one *set of means* under a real threshold
+//! Damgård–Jurik key.
 //!
 //! A set of means is `means × (measures + 1)` values: per mean, the sum of
 //! its members' series (`measures` values) and their count (Alg. 1–3 sum
@@ -44,48 +49,218 @@ const MAX_VALUES: u64 = 1_000_000;
 /// Bytes of one plaintext value in the reference size (a 64-bit number).
 const PLAINTEXT_VALUE_BYTES: u64 = 8;
 
-/// Arguments of `sfumato cluster costs`.
+/// The figure `sfumato cluster costs` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FigureArg {
+    /// Fig. 5: one participant's time and bytes for a set of encrypted means (§6.3.1)
+    #[value(name = "5")]
+    Five,
+    /// Fig. 4(a): messages per participant of EESum and of the correction's
+    /// dissemination, against the population and e_max (§6.3.2)
+    #[value(name = "4a")]
+    FourA,
+    /// Fig. 4(b): messages per participant of the epidemic decryption against τ (§6.3.2)
+    #[value(name = "4b")]
+    FourB,
+    /// Fig. 3(b): relative error of EESum under churn (§6.4)
+    #[value(name = "3b")]
+    ThreeB,
+}
+
+/// Arguments of `sfumato cluster costs`. Options without a default apply to
+/// some figures only; giving one to another figure is an error.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Times, on one participant, the operations Chiaroscuro performs on one set of means \
-(Fig. 5): encrypt it, add two encrypted sets, one key holder's partial decryption, and combining \
-the threshold's partial decryptions into plaintexts; and the bytes to transfer it. A set holds \
-means × (measures + 1) values: each mean's sum series and its count.\n\
-Example (the paper's setting, 50 means × 20 measures, 1024-bit key):\n  \
-sfumato cluster costs --means 50 --measures 20 --key-bits 1024"
+    after_help = "--figure 5 (the default) times, on one participant, the operations Chiaroscuro performs \
+on one set of means (Fig. 5): encrypt it, add two encrypted sets, one key holder's partial decryption, \
+and combining the threshold's partial decryptions into plaintexts; and the bytes to transfer it. A set \
+holds means × (measures + 1) values: each mean's sum series and its count.\n\
+--figure 4a, 4b and 3b simulate the protocol with every participant's data a single 1 (§6.1.4) and \
+count its messages per participant by phase (Fig. 4), or measure EESum's error under churn (Fig. 3(b)). \
+They run the insecure plaintext stand-in: the same messages as Damgård–Jurik, nothing encrypted.\n\
+Examples:\n  \
+sfumato cluster costs --means 50 --measures 20 --key-bits 1024\n  \
+sfumato cluster costs --figure 4a --populations 1000,10000,100000 --e-max 1,0.1,0.01,0.001 --workers 2\n  \
+sfumato cluster costs --figure 4b --populations 1000,10000 --tau-fractions 0.001,0.01,0.1\n  \
+sfumato cluster costs --figure 3b --populations 1000,10000,100000 --churn 0.1,0.25,0.5"
 )]
-pub(crate) struct UnitCostsArgs {
-    /// Means in a set (clusters)
-    #[arg(long, value_name = "K", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub(crate) means: u32,
+pub(crate) struct CostsArgs {
+    /// The figure to measure
+    #[arg(long, value_enum, default_value = "5")]
+    pub(crate) figure: FigureArg,
 
-    /// Measures per mean (length of a series); each mean also carries a count
-    #[arg(long, value_name = "D", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub(crate) measures: u32,
+    /// Fig. 5: means in a set (clusters) [default: 50]
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) means: Option<u32>,
 
-    /// Bits of the Damgård–Jurik modulus n (two safe primes of half the size; s = 1)
-    #[arg(long, value_name = "B", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(256..=4096))]
-    pub(crate) key_bits: u32,
+    /// Fig. 5: measures per mean (length of a series); each mean also carries a count [default: 20]
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) measures: Option<u32>,
 
-    /// Key holders the decryption key is dealt to
-    #[arg(long, value_name = "L", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub(crate) committee: u32,
+    /// Fig. 5: bits of the Damgård–Jurik modulus n (two safe primes of half the size; s = 1) [default: 1024]
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u32).range(256..=4096))]
+    pub(crate) key_bits: Option<u32>,
 
-    /// Threshold τ: partial decryptions combined into a plaintext
-    #[arg(long, value_name = "T", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub(crate) threshold: u32,
+    /// Figs. 5 and 4b: key holders the decryption key is dealt to [default: 10; 4b: every participant, §4.2.3]
+    #[arg(long, value_name = "L", value_parser = clap::value_parser!(u32).range(1..=50_000_000))]
+    pub(crate) committee: Option<u32>,
 
-    /// Measurements of each operation (min, mean and max are reported)
-    #[arg(long, value_name = "R", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1_000))]
-    pub(crate) repeat: u32,
+    /// Fig. 5: threshold τ, partial decryptions combined into a plaintext [default: 3]
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) threshold: Option<u32>,
 
-    /// Seed of the key and the data (the key is not secret)
+    /// Fig. 5: measurements of each operation (min, mean and max are reported) [default: 3]
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub(crate) repeat: Option<u32>,
+
+    /// Fig. 5: threads for the set operations (1: one participant's core; 0: all cores) [default: 1]
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+
+    /// Seed of the key and the data (Fig. 5; the key is not secret), or of the simulation
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub(crate) seed: u64,
 
-    /// Threads for the set operations (1: one participant's core; 0: all cores); key generation uses all cores
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Figs. 4a, 4b, 3b: populations, comma-separated [default: 4a and 3b 1000,10000,100000; 4b 1000,10000]
+    #[arg(long, value_name = "P,P,…")]
+    pub(crate) populations: Option<String>,
+
+    /// Fig. 4a: absolute approximation errors e_max of the sum, comma-separated [default: 1,0.1,0.01,0.001]
+    #[arg(long, value_name = "E,E,…")]
+    pub(crate) e_max: Option<String>,
+
+    /// Fig. 4a: n_e, EESum exchanges per participant [default: Theorem 3's for each e_max]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub(crate) n_e: Option<u64>,
+
+    /// Figs. 4a, 4b: δ of Theorem 3's failure probability (App. B) [default: 0.995]
+    #[arg(long, value_name = "D")]
+    pub(crate) delta: Option<f64>,
+
+    /// Fig. 4b: thresholds τ as fractions of the population, comma-separated [default: 0.001,0.01,0.1]
+    #[arg(long, value_name = "F,F,…")]
+    pub(crate) tau_fractions: Option<String>,
+
+    /// Fig. 3b: per-exchange disconnection probabilities, comma-separated [default: 0.1,0.25,0.5]
+    #[arg(long, value_name = "P,P,…")]
+    pub(crate) churn: Option<String>,
+
+    /// Periods simulated: 4a the EESum (default: enough to reach the smallest e_max), 4b the
+    /// decryption (default: the schedule's, 2(⌈log₂ P⌉ + 4) + 4τ), 3b the EESum (default: 50,
+    /// about 100 messages per participant)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) periods: Option<u32>,
+
+    /// Figs. 4a, 4b, 3b: peer sampling, a uniform oracle or Newscast views of 30 (Table 2) [default: uniform]
+    #[arg(long, value_enum)]
+    pub(crate) peers: Option<crate::cli_sim::PeersArg>,
+
+    /// Figs. 4a, 4b, 3b: simulator worker threads [default: 1]
+    #[arg(long, value_name = "W", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub(crate) workers: Option<u32>,
+
+    /// Do not show progress on stderr
+    #[arg(long)]
+    pub(crate) quiet: bool,
+}
+
+/// The options of `--figure 5`, with their defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct UnitCostsArgs {
+    pub(crate) means: u32,
+    pub(crate) measures: u32,
+    pub(crate) key_bits: u32,
+    pub(crate) committee: u32,
+    pub(crate) threshold: u32,
+    pub(crate) repeat: u32,
+    pub(crate) seed: u64,
     pub(crate) threads: usize,
+}
+
+/// The options given that `figure` does not use, as `--name`s.
+pub(crate) fn not_for(args: &CostsArgs, figure: FigureArg) -> Option<&'static str> {
+    use FigureArg::{Five, FourA, FourB, ThreeB};
+    let given: [(&'static str, bool, &[FigureArg]); 15] = [
+        ("--means", args.means.is_some(), &[Five]),
+        ("--measures", args.measures.is_some(), &[Five]),
+        ("--key-bits", args.key_bits.is_some(), &[Five]),
+        ("--committee", args.committee.is_some(), &[Five, FourB]),
+        ("--threshold", args.threshold.is_some(), &[Five]),
+        ("--repeat", args.repeat.is_some(), &[Five]),
+        ("--threads", args.threads.is_some(), &[Five]),
+        (
+            "--populations",
+            args.populations.is_some(),
+            &[FourA, FourB, ThreeB],
+        ),
+        ("--e-max", args.e_max.is_some(), &[FourA]),
+        ("--n-e", args.n_e.is_some(), &[FourA]),
+        ("--delta", args.delta.is_some(), &[FourA, FourB]),
+        ("--tau-fractions", args.tau_fractions.is_some(), &[FourB]),
+        ("--churn", args.churn.is_some(), &[ThreeB]),
+        ("--periods", args.periods.is_some(), &[FourA, FourB, ThreeB]),
+        (
+            "--peers",
+            args.peers.is_some() || args.workers.is_some(),
+            &[FourA, FourB, ThreeB],
+        ),
+    ];
+    given
+        .iter()
+        .find(|(_, set, figures)| *set && !figures.contains(&figure))
+        .map(|(name, ..)| {
+            if *name == "--peers" && args.peers.is_none() {
+                "--workers"
+            } else {
+                *name
+            }
+        })
+}
+
+/// The figure's name as `--figure` takes it.
+pub(crate) fn figure_name(f: FigureArg) -> &'static str {
+    match f {
+        FigureArg::Five => "5",
+        FigureArg::FourA => "4a",
+        FigureArg::FourB => "4b",
+        FigureArg::ThreeB => "3b",
+    }
+}
+
+/// Refuses the options `args.figure` does not use, with one line.
+pub(crate) fn check_applicable(args: &CostsArgs) -> Result<(), CliError> {
+    match not_for(args, args.figure) {
+        Some(name) => Err(CliError::usage(format!(
+            "{name} does not apply to --figure {}",
+            figure_name(args.figure)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The options of `--figure 5`, defaults filled in.
+pub(crate) fn unit_args(args: &CostsArgs) -> UnitCostsArgs {
+    UnitCostsArgs {
+        means: args.means.unwrap_or(50),
+        measures: args.measures.unwrap_or(20),
+        key_bits: args.key_bits.unwrap_or(1024),
+        committee: args.committee.unwrap_or(10),
+        threshold: args.threshold.unwrap_or(3),
+        repeat: args.repeat.unwrap_or(3),
+        seed: args.seed,
+        threads: args.threads.unwrap_or(1),
+    }
+}
+
+/// Runs `sfumato cluster costs`.
+pub(crate) fn run(args: &CostsArgs, out: &mut Output) -> Result<(), CliError> {
+    check_applicable(args)?;
+    match args.figure {
+        FigureArg::Five => run_unit(&unit_args(args), !args.quiet, out),
+        FigureArg::FourA | FigureArg::FourB | FigureArg::ThreeB => {
+            crate::commands::cluster_latency::run(args, out)
+        }
+    }
 }
 
 /// Min, mean and max of some durations, in seconds.
@@ -130,8 +305,8 @@ struct UnitCosts {
 }
 
 /// Runs `sfumato cluster costs --figure 5`.
-pub(crate) fn run_unit(args: &UnitCostsArgs, out: &mut Output) -> Result<(), CliError> {
-    let costs = measure(args, true)?;
+fn run_unit(args: &UnitCostsArgs, show_progress: bool, out: &mut Output) -> Result<(), CliError> {
+    let costs = measure(args, show_progress)?;
     if out.is_json() {
         out.json(&to_json(args, &costs))?;
     } else {
@@ -148,6 +323,12 @@ fn validate(args: &UnitCostsArgs) -> Result<u64, CliError> {
         return Err(CliError::usage(format!(
             "--key-bits must be even (got {})",
             args.key_bits
+        )));
+    }
+    if args.committee > 10_000 {
+        return Err(CliError::usage(format!(
+            "--committee {} is more than the 10,000 key holders --figure 5 deals",
+            args.committee
         )));
     }
     if args.threshold > args.committee {
@@ -538,11 +719,44 @@ mod tests {
     #[derive(Parser)]
     struct Cmd {
         #[command(flatten)]
-        args: UnitCostsArgs,
+        args: CostsArgs,
+    }
+
+    fn parse_all(argv: &[&str]) -> Result<CostsArgs, clap::Error> {
+        Cmd::try_parse_from(std::iter::once("costs").chain(argv.iter().copied())).map(|c| c.args)
     }
 
     fn parse(argv: &[&str]) -> Result<UnitCostsArgs, clap::Error> {
-        Cmd::try_parse_from(std::iter::once("costs").chain(argv.iter().copied())).map(|c| c.args)
+        parse_all(argv).map(|a| unit_args(&a))
+    }
+
+    #[test]
+    fn options_of_other_figures_are_refused() {
+        let a = parse_all(&[]).unwrap();
+        assert_eq!(a.figure, FigureArg::Five);
+        assert!(check_applicable(&a).is_ok());
+        let a = parse_all(&["--populations", "1000"]).unwrap();
+        assert_eq!(
+            check_applicable(&a).unwrap_err().to_string(),
+            "--populations does not apply to --figure 5"
+        );
+        let a = parse_all(&["--figure", "4a", "--means", "3"]).unwrap();
+        assert_eq!(
+            check_applicable(&a).unwrap_err().to_string(),
+            "--means does not apply to --figure 4a"
+        );
+        let a = parse_all(&["--figure", "3b", "--workers", "2"]).unwrap();
+        assert!(check_applicable(&a).is_ok());
+        let a = parse_all(&["--figure", "5", "--workers", "2"]).unwrap();
+        assert_eq!(
+            check_applicable(&a).unwrap_err().to_string(),
+            "--workers does not apply to --figure 5"
+        );
+        let a = parse_all(&["--figure", "4b", "--committee", "20"]).unwrap();
+        assert!(check_applicable(&a).is_ok());
+        let a = parse_all(&["--figure", "4a", "--tau-fractions", "0.1"]).unwrap();
+        assert!(check_applicable(&a).is_err());
+        assert!(parse_all(&["--figure", "6"]).is_err());
     }
 
     #[test]

@@ -23,6 +23,7 @@ use sfumato_protocol::chiaroscuro::{
 use sfumato_protocol::gossip::PeerSampling;
 use sfumato_protocol::{NodeId, NodeRng, Time};
 use sfumato_sim::chiaroscuro::{ChiaroscuroProbe, ChiaroscuroSummary};
+use sfumato_sim::chiaroscuro_phases::{Disconnections, Watched};
 use sfumato_sim::{Faults, LatencyModel, Metrics, Mode, ProgressFn, RunInfo, SimConfig};
 use sfumato_traces::synthetic::{Dataset, cer_like, from_csv, numed_like, points_2d};
 
@@ -33,7 +34,7 @@ use crate::output::{Output, human_bytes, number};
 use crate::progress::Progress;
 
 /// One gossip period of the simulated participants.
-const PERIOD: Time = Time::from_millis(10);
+pub(crate) const PERIOD: Time = Time::from_millis(10);
 
 /// The data a run clusters, and where its initial centroids come from.
 pub(crate) struct Data {
@@ -153,6 +154,24 @@ fn budgets(args: &ClusterRunArgs) -> Result<Vec<f64>, CliError> {
         .collect())
 }
 
+/// The periods of the correction's dissemination (§4.2.2): 2(b + 4), b the
+/// bit length of P (⌈log₂ P⌉, one more for a power of two).
+pub(crate) fn dissemination_periods(population: u32) -> u32 {
+    let log2 = 32 - population.leading_zeros();
+    2 * (log2 + 4)
+}
+
+/// n_ν, a lower bound on the noise shares that will be summed (App. B.1.2:
+/// "the expected maximal lower bound"): 99 % of the participants expected
+/// to be connected in an iteration, less five standard deviations of their
+/// number when a fraction `iteration_churn` is disconnected at random.
+pub(crate) fn default_noise_shares(population: u32, iteration_churn: f64) -> u64 {
+    let p = f64::from(population);
+    let q = 1.0 - iteration_churn;
+    let connected = p * q - 5.0 * (p * q * iteration_churn).sqrt();
+    (connected * 0.99).floor().max(1.0) as u64
+}
+
 /// Everything the run decided before simulating.
 struct Plan {
     params: ChiaroscuroParams,
@@ -164,6 +183,9 @@ struct Plan {
 fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
     if !(0.0..1.0).contains(&args.churn) {
         return Err(CliError::usage("--churn must be in [0, 1)"));
+    }
+    if !(0.0..1.0).contains(&args.iteration_churn) {
+        return Err(CliError::usage("--iteration-churn must be in [0, 1)"));
     }
     if !(0.0..=1.0).contains(&args.smoothing) {
         return Err(CliError::usage("--smoothing must be a fraction in [0, 1]"));
@@ -187,10 +209,12 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
     };
     let iota = sfumato_dp::gossip::iota(args.delta, budgets.len() as u64, n as u64)?;
     let n_e = t3.exchanges(iota)?;
+    // A request fails if its peer is disconnected for the exchange or for
+    // the whole iteration.
+    let failing = 1.0 - (1.0 - args.churn) * (1.0 - args.iteration_churn);
     let exchanges = args
         .exchanges
-        .unwrap_or_else(|| periods_for_exchanges(n_e, args.churn));
-    let log2 = 32 - population.leading_zeros();
+        .unwrap_or_else(|| periods_for_exchanges(n_e, failing));
     let committee = args.committee.unwrap_or(population.min(10));
     let threshold = args.threshold.unwrap_or(committee.div_ceil(3).max(1));
     if threshold > committee {
@@ -198,7 +222,7 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
             "--threshold {threshold} is above --committee {committee}"
         )));
     }
-    let dissemination = 2 * (log2 + 4);
+    let dissemination = dissemination_periods(population);
     let params = ChiaroscuroParams {
         population,
         length: n,
@@ -213,7 +237,7 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
         period: PERIOD,
         noise_shares: args
             .noise_shares
-            .unwrap_or((f64::from(population) * 0.99).floor().max(1.0) as u64),
+            .unwrap_or_else(|| default_noise_shares(population, args.iteration_churn)),
         e_max: args.e_max,
         fixed_point_bits: 16,
         committee,
@@ -248,6 +272,7 @@ fn simulate<S: AdditiveScheme>(
     rows: Arc<Vec<Vec<f64>>>,
     config: &SimConfig,
     progress: Option<(Arc<Progress>, ProgressFn)>,
+    disconnections: Option<Arc<Disconnections>>,
 ) -> Result<Option<Simulated>, CliError> {
     let callback = progress.as_ref().map(|(_, f)| f.clone());
     let shares = Arc::new(shares);
@@ -257,7 +282,14 @@ fn simulate<S: AdditiveScheme>(
         Participant::new(id, Arc::clone(&shared), row, share, rng)
             .expect("parameters and rows were checked before the run")
     };
-    let report = sfumato_sim::run(config, make, ChiaroscuroProbe, callback)?;
+    let report = match disconnections {
+        None => sfumato_sim::run(config, make, ChiaroscuroProbe, callback)?,
+        Some(d) => {
+            let watched =
+                move |id: NodeId, rng: &mut NodeRng| Watched::new(make(id, rng), Some(d.clone()));
+            sfumato_sim::run(config, watched, ChiaroscuroProbe, callback)?
+        }
+    };
     if let Some((bar, _)) = progress {
         bar.finish();
     }
@@ -291,6 +323,8 @@ pub(crate) struct Setup<'a> {
     /// Say on stderr that a key is being generated.
     pub(crate) announce: bool,
     pub(crate) progress: Option<(Arc<Progress>, ProgressFn)>,
+    /// §6.1.5's per-iteration churn, if any.
+    pub(crate) disconnections: Option<Arc<Disconnections>>,
 }
 
 /// Runs the protocol on `rows` with the encryption `setup` names (for a
@@ -315,7 +349,14 @@ pub(crate) fn execute(
             let shares = (1..=setup.committee)
                 .map(|i| Arc::new(InsecureKeyShare(i)))
                 .collect();
-            simulate(shared, shares, rows, config, progress)
+            simulate(
+                shared,
+                shares,
+                rows,
+                config,
+                progress,
+                setup.disconnections.clone(),
+            )
         }
         EncryptionArg::DamgardJurik => {
             let mut rng = ChaCha20Rng::seed_from_u64(setup.seed ^ 0x00d1_5ea1);
@@ -357,6 +398,7 @@ pub(crate) fn execute(
                 rows,
                 config,
                 progress,
+                setup.disconnections.clone(),
             )
         }
     }?;
@@ -431,6 +473,14 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             seed: args.runtime.seed,
             announce: !args.runtime.quiet,
             progress: progress(&args.runtime, "chiaroscuro", config.mode.last_tick() + 1),
+            disconnections: (args.iteration_churn > 0.0).then(|| {
+                Arc::new(Disconnections {
+                    probability: args.iteration_churn,
+                    seed: args.runtime.seed,
+                    // The weight origin (participant 0) and the key holders.
+                    spared: (0..plan.committee).collect(),
+                })
+            }),
         },
         rows,
         &config,
@@ -507,6 +557,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             "noise_shares": p.noise_shares,
             "noise": format!("{:?}", p.noise),
             "churn": args.churn,
+            "iteration_churn": args.iteration_churn,
             "peers": format!("{:?}", p.sampling),
             "full_inertia": full,
             "iterations": rows,
@@ -556,6 +607,13 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
         "gossip: n_e = {} (Theorem 3, e_max = {}) → {} EESum periods, {} correction, {} decryption; churn {}; peers {:?}",
         plan.n_e, args.e_max, p.exchanges, p.dissemination, p.decryption, args.churn, p.sampling
     ))?;
+    if args.iteration_churn > 0.0 {
+        out.line(format!(
+            "iteration churn {}: each iteration, each participant but the key holders is disconnected \
+             with this probability (§6.1.5) — excluded from the sums, it only fetches the result",
+            args.iteration_churn
+        ))?;
+    }
     out.line("")?;
     out.line(format!(
         "{:>4} {:>8} {:>5} {:>12} {:>12} {:>12} {:>5} {:>10} | {:>12} {:>12} {:>5} | {:>12}",

@@ -1,6 +1,7 @@
 //! One module per command; each exposes `run(args, out)`.
 
 pub(crate) mod cluster_costs;
+mod cluster_latency;
 mod cluster_run;
 mod crypto;
 mod crypto_bench;
@@ -61,7 +62,7 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Sim(SimCommand::Broadcast(args)) => sim_broadcast::run(args, out),
         Command::Sim(SimCommand::Bench(args)) => sim_bench::run_bench(args, out),
         Command::Cluster(ClusterCommand::Run(args)) => cluster_run::run(args, out),
-        Command::Cluster(ClusterCommand::Costs(args)) => cluster_costs::run_unit(args, out),
+        Command::Cluster(ClusterCommand::Costs(args)) => cluster_costs::run(args, out),
         Command::Demo(args) => demo::run(args, out),
     }
 }
