@@ -109,6 +109,46 @@ fn real_encryption_runs_on_a_small_population() {
 }
 
 #[test]
+fn packed_real_encryption_gives_the_stand_in_centroids() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "cluster",
+            "run",
+            "--synthetic",
+            "numed",
+            "--participants",
+            "30",
+            "--k",
+            "2",
+            "--epsilon",
+            "500",
+            "--iterations",
+            "1",
+            "--committee",
+            "3",
+            "--threshold",
+            "2",
+            "--seed",
+            "3",
+        ];
+        args.extend(extra);
+        json(&args)
+    };
+    let packed = run(&["--key-bits", "512", "--packing"]);
+    let plain = run(&["--encryption", "insecure-plaintext"]);
+    assert_eq!(packed["packing"], true, "{packed}");
+    assert_eq!(plain["secure"], false);
+    let (a, b) = (&packed["iterations"][0], &plain["iterations"][0]);
+    assert_eq!(a["participants_with_result"], 30, "{packed}");
+    // The published centroids are the same: so are the inertias they give.
+    assert_eq!(a["centroids_out"], b["centroids_out"], "{a} {b}");
+    for key in ["intra_after", "inter_after"] {
+        let (x, y) = (a[key].as_f64().unwrap(), b[key].as_f64().unwrap());
+        assert!((x - y).abs() < 1e-9 * y.abs().max(1.0), "{key}: {x} {y}");
+    }
+}
+
+#[test]
 fn a_csv_is_clipped_to_its_declared_range_and_centroids_are_written() {
     let dir = scratch("cluster-csv");
     let data = dir.join("series.csv");
@@ -187,6 +227,10 @@ fn bad_arguments_are_one_line_errors() {
         (vec!["--epsilon", "0"], "--epsilon"),
         (vec!["--epsilon", "x"], "epsilon"),
         (vec!["--committee", "80"], "committee"),
+        (
+            vec!["--encryption", "insecure-plaintext", "--packing"],
+            "--packing",
+        ),
     ] {
         let mut args = base.to_vec();
         args.extend(extra);
