@@ -1,14 +1,7 @@
 //! End-to-end tests of `sfumato cluster …`.
 
 mod common;
-use common::{bad, ok, s, scratch};
-use serde_json::Value;
-
-fn json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--json", "--quiet"]);
-    serde_json::from_str(&ok(&all)).unwrap()
-}
+use common::{bad, json, ok, s, scratch};
 
 const PLAIN: [&str; 16] = [
     "cluster",

@@ -3,14 +3,8 @@
 //! --iteration-churn` (Fig. 3(a)), on small populations.
 
 mod common;
-use common::{bad, ok};
+use common::{bad, json, ok};
 use serde_json::Value;
-
-fn json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--json", "--quiet"]);
-    serde_json::from_str(&ok(&all)).unwrap()
-}
 
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))

@@ -5,14 +5,8 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bad, ok, s, scratch};
+use common::{bad, json, ok, s, scratch};
 use serde_json::Value;
-
-fn json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--json", "--quiet"]);
-    serde_json::from_str(&ok(&all)).unwrap()
-}
 
 /// The parts of a report a seed determines.
 fn outcome(v: &Value) -> (Value, Value) {

@@ -42,7 +42,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use sfumato_dp::gossip::{NEWSCAST_CONSTANT, iota};
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
@@ -337,6 +337,24 @@ fn workers(args: &CostsArgs) -> u32 {
     args.workers.unwrap_or(1)
 }
 
+/// A figure's JSON report: what every figure states (the scheme, seed,
+/// workers and peer sampling) followed by its own `fields`.
+fn report(args: &CostsArgs, figure: &str, fields: Value) -> Value {
+    let mut v = json!({
+        "command": "cluster costs",
+        "figure": figure,
+        "encryption": "insecure-plaintext",
+        "secure": false,
+        "seed": args.seed,
+        "workers": workers(args),
+        "peers": format!("{:?}", sampling(args)),
+    });
+    if let (Some(v), Value::Object(fields)) = (v.as_object_mut(), fields) {
+        v.extend(fields);
+    }
+    v
+}
+
 fn header(out: &mut Output, title: &str, args: &CostsArgs, extra: &str) -> Result<(), CliError> {
     out.line(title)?;
     out.line(
@@ -508,20 +526,17 @@ fn fig4a(args: &CostsArgs, out: &mut Output) -> Result<(), CliError> {
         });
     }
     if out.is_json() {
-        return out.json(&json!({
-            "command": "cluster costs",
-            "figure": "4a",
-            "encryption": "insecure-plaintext",
-            "secure": false,
-            "seed": args.seed,
-            "workers": workers(args),
-            "peers": format!("{:?}", sampling(args)),
-            "delta": delta,
-            "iota": iota,
-            "variance": VARIANCE,
-            "eesum": sums,
-            "dissemination": dissemination,
-        }));
+        return out.json(&report(
+            args,
+            "4a",
+            json!({
+                "delta": delta,
+                "iota": iota,
+                "variance": VARIANCE,
+                "eesum": sums,
+                "dissemination": dissemination,
+            }),
+        ));
     }
     header(
         out,
@@ -695,16 +710,7 @@ fn fig4b(args: &CostsArgs, out: &mut Output) -> Result<(), CliError> {
         }
     }
     if out.is_json() {
-        return out.json(&json!({
-            "command": "cluster costs",
-            "figure": "4b",
-            "encryption": "insecure-plaintext",
-            "secure": false,
-            "seed": args.seed,
-            "workers": workers(args),
-            "peers": format!("{:?}", sampling(args)),
-            "decryption": rows,
-        }));
+        return out.json(&report(args, "4b", json!({ "decryption": rows })));
     }
     header(
         out,
@@ -828,16 +834,7 @@ fn fig3b(args: &CostsArgs, out: &mut Output) -> Result<(), CliError> {
         }
     }
     if out.is_json() {
-        return out.json(&json!({
-            "command": "cluster costs",
-            "figure": "3b",
-            "encryption": "insecure-plaintext",
-            "secure": false,
-            "seed": args.seed,
-            "workers": workers(args),
-            "peers": format!("{:?}", sampling(args)),
-            "churn": rows,
-        }));
+        return out.json(&report(args, "3b", json!({ "churn": rows })));
     }
     header(
         out,

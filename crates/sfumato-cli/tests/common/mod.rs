@@ -14,6 +14,13 @@ pub(crate) fn sfumato(args: &[&str]) -> Output {
         .expect("the sfumato binary runs")
 }
 
+/// The JSON report of a run that must succeed (`--json --quiet` added).
+pub(crate) fn json(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.extend(["--json", "--quiet"]);
+    serde_json::from_str(&ok(&all)).expect("the report is JSON")
+}
+
 /// Stdout of a run that must succeed.
 pub(crate) fn ok(args: &[&str]) -> String {
     let out = sfumato(args);
