@@ -211,7 +211,7 @@ impl<S: AdditiveScheme> Watched<S> {
             self.sent.add(phase_of(&o.msg));
             let done = match &o.msg {
                 ChiaroscuroMessage::DecryptOffer { summary, .. } => summary.done,
-                ChiaroscuroMessage::DecryptState { state, .. } => state.summary().done,
+                ChiaroscuroMessage::DecryptState { state, .. } => state.published().is_some(),
                 _ => false,
             };
             if done {
@@ -258,7 +258,7 @@ impl<S: AdditiveScheme> Node for Watched<S> {
         // is adopted (`DecryptionState::merge`: a result beats any pending
         // state).
         let adopts = matches!(&msg, ChiaroscuroMessage::DecryptState { state, .. }
-            if state.summary().done)
+            if state.published().is_some())
             && iteration == self.node.iteration()
             && self.node.status() == sfumato_protocol::chiaroscuro::Status::Running
             && self.node.means().is_none();

@@ -11,8 +11,8 @@ use sfumato_crypto::dj::PrivateKey;
 use sfumato_protocol::chiaroscuro::packing::chiaroscuro_layout;
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
-    AdditiveScheme, ChiaroscuroParams, DamgardJurik, InsecureKeyShare, InsecurePlaintext,
-    Participant, Shared, lloyd_step,
+    AdditiveScheme, ChiaroscuroEvent, ChiaroscuroParams, DamgardJurik, InsecureKeyShare,
+    InsecurePlaintext, Participant, Shared, lloyd_step,
 };
 use sfumato_protocol::dream::NoiseKind;
 use sfumato_protocol::gossip::PeerSampling;
@@ -287,6 +287,51 @@ fn the_correction_leaves_exactly_n_nu_noise_shares() {
         assert_eq!(r.participants.round(), 300.0);
         assert_eq!(r.removed_shares, 10);
         assert_eq!(seen.by_root.values().sum::<u64>(), 300);
+    }
+}
+
+#[test]
+fn only_key_holders_combine_partial_decryptions() {
+    // §4.2.3: the τ-th share is applied, and the means decrypted, by a key
+    // holder; the others adopt the published result. Merging two states of
+    // one root never completes τ shares.
+    let p = params(400, 2, 1.0);
+    let config = config(&p, 11, 0.0);
+    let committee = p.committee;
+    let shared = Shared::new(p, InsecurePlaintext { threshold: 3 }).unwrap();
+    let shares: Arc<Vec<_>> = Arc::new(
+        (1..=committee)
+            .map(|i| Arc::new(InsecureKeyShare(i)))
+            .collect(),
+    );
+    let report = run(
+        &config,
+        move |id: NodeId, rng| {
+            let share = shares.get(id.index()).cloned();
+            Participant::new(id, Arc::clone(&shared), series(id.0), share, rng).unwrap()
+        },
+        ChiaroscuroProbe,
+        None,
+    )
+    .unwrap()
+    .unwrap();
+    let combined: Vec<(u32, u32)> = report
+        .events
+        .iter()
+        .filter_map(|e| match e.event {
+            ChiaroscuroEvent::Decrypted { iteration } => Some((e.node.0, iteration)),
+            _ => None,
+        })
+        .collect();
+    assert!(!combined.is_empty());
+    assert!(
+        combined.iter().all(|(node, _)| *node < committee),
+        "{combined:?}"
+    );
+    let s = &report.samples.last().unwrap().summary;
+    assert_eq!(s.iterations.len(), 2, "{s:?}");
+    for seen in &s.iterations {
+        assert_eq!(seen.by_root.values().sum::<u64>(), 400, "{s:?}");
     }
 }
 

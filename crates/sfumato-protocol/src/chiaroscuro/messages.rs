@@ -250,6 +250,7 @@ mod tests {
                     root: Some(NodeId(5)),
                     indices: vec![1, 2],
                     done: false,
+                    holder: true,
                 },
             },
             ChiaroscuroMessage::DecryptState {

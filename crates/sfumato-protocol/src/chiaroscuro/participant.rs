@@ -595,7 +595,7 @@ impl<S: AdditiveScheme> Participant<S> {
                 peer,
                 ChiaroscuroMessage::DecryptOffer {
                     iteration: self.iteration,
-                    summary: state.summary(),
+                    summary: state.summary(self.key_share.is_some()),
                 },
             );
         }
@@ -742,9 +742,10 @@ impl<S: AdditiveScheme> Participant<S> {
                     self.stats.stale += 1;
                     return Ok(());
                 }
-                let mine = state.summary();
-                let they_want = summary.advanced_by(&mine);
-                let i_want = mine.advanced_by(&summary);
+                let tau = self.shared.scheme.threshold() as usize;
+                let mine = state.summary(self.key_share.is_some());
+                let they_want = summary.advanced_by(&mine, tau);
+                let i_want = mine.advanced_by(&summary, tau);
                 if they_want {
                     self.send_state(from, i_want, ctx);
                 } else if i_want {
@@ -766,8 +767,10 @@ impl<S: AdditiveScheme> Participant<S> {
                     self.stats.stale += 1;
                     return Ok(());
                 }
+                let tau = self.shared.scheme.threshold() as usize;
+                let holder = self.key_share.is_some();
                 if let Some(mine) = &mut self.decryption {
-                    mine.merge(*state, &self.shared.params)?;
+                    mine.merge(*state, &self.shared.params, tau, holder)?;
                 }
                 self.contribute(ctx)?;
                 if want {
