@@ -133,6 +133,16 @@ fn packed_real_encryption_gives_the_stand_in_centroids() {
     assert_eq!(plain["secure"], false);
     let (a, b) = (&packed["iterations"][0], &plain["iterations"][0]);
     assert_eq!(a["participants_with_result"], 30, "{packed}");
+    // The same exchanges, none refused for the packing's headroom.
+    assert_eq!(packed["exchanges"], plain["exchanges"]);
+    assert_eq!(packed["exchanges"]["too_deep"], 0);
+    let deepest = packed["exchanges"]["deepest"].as_u64().unwrap();
+    assert!(deepest > 0 && deepest <= packed["depth_allowed"].as_u64().unwrap());
+    // Only the 3 key holders combine partial decryptions.
+    assert!(
+        (1..=3).contains(&packed["decryptions"].as_u64().unwrap()),
+        "{packed}"
+    );
     // The published centroids are the same: so are the inertias they give.
     assert_eq!(a["centroids_out"], b["centroids_out"], "{a} {b}");
     for key in ["intra_after", "inter_after"] {

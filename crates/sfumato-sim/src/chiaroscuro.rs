@@ -56,6 +56,10 @@ pub struct TotalStats {
     pub corrected: u64,
     /// Errors.
     pub errors: u64,
+    /// The deepest chain of exchanges behind any participant's means.
+    pub deepest: u32,
+    /// Exchanges refused as deeper than the scheme holds.
+    pub too_deep: u64,
 }
 
 impl TotalStats {
@@ -66,6 +70,8 @@ impl TotalStats {
         self.lost_replies += u64::from(s.lost_replies);
         self.corrected += u64::from(s.corrected);
         self.errors += u64::from(s.errors);
+        self.deepest = self.deepest.max(s.deepest);
+        self.too_deep += u64::from(s.too_deep);
     }
 
     fn merge(&mut self, o: &TotalStats) {
@@ -75,6 +81,8 @@ impl TotalStats {
         self.lost_replies += o.lost_replies;
         self.corrected += o.corrected;
         self.errors += o.errors;
+        self.deepest = self.deepest.max(o.deepest);
+        self.too_deep += o.too_deep;
     }
 }
 

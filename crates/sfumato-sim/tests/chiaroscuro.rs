@@ -6,13 +6,14 @@
 use std::sync::Arc;
 
 use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
+use rand_core::{CryptoRng, SeedableRng};
+use rug::Integer;
 use sfumato_crypto::dj::PrivateKey;
 use sfumato_protocol::chiaroscuro::packing::chiaroscuro_layout;
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
     AdditiveScheme, ChiaroscuroEvent, ChiaroscuroParams, DamgardJurik, InsecureKeyShare,
-    InsecurePlaintext, Participant, Shared, lloyd_step,
+    InsecurePlaintext, InsecurePlaintextVector, Participant, Shared, lloyd_step,
 };
 use sfumato_protocol::dream::NoiseKind;
 use sfumato_protocol::gossip::PeerSampling;
@@ -333,6 +334,106 @@ fn only_key_holders_combine_partial_decryptions() {
     for seen in &s.iterations {
         assert_eq!(seen.by_root.values().sum::<u64>(), 400, "{s:?}");
     }
+}
+
+/// The stand-in, holding only `depth` doublings (like a packed vector with
+/// little headroom).
+#[derive(Clone, Copy, Debug)]
+struct Shallow {
+    inner: InsecurePlaintext,
+    depth: u32,
+}
+
+impl AdditiveScheme for Shallow {
+    type Vector = InsecurePlaintextVector;
+    type Partial = ();
+    type KeyShare = InsecureKeyShare;
+
+    fn name(&self) -> &'static str {
+        "shallow insecure-plaintext"
+    }
+
+    fn is_secure(&self) -> bool {
+        false
+    }
+
+    fn encrypt<R: CryptoRng + ?Sized>(
+        &self,
+        values: &[Integer],
+        rng: &mut R,
+    ) -> InsecurePlaintextVector {
+        self.inner.encrypt(values, rng)
+    }
+
+    fn combine(
+        &self,
+        a: &InsecurePlaintextVector,
+        ka: u32,
+        b: &InsecurePlaintextVector,
+        kb: u32,
+    ) -> sfumato_protocol::Result<InsecurePlaintextVector> {
+        self.inner.combine(a, ka, b, kb)
+    }
+
+    fn max_depth(&self) -> u32 {
+        self.depth
+    }
+
+    fn share_index(&self, share: &InsecureKeyShare) -> u32 {
+        share.0
+    }
+
+    fn partial<R: CryptoRng + ?Sized>(
+        &self,
+        share: &InsecureKeyShare,
+        v: &InsecurePlaintextVector,
+        rng: &mut R,
+    ) -> sfumato_protocol::Result<()> {
+        self.inner.partial(share, v, rng)
+    }
+
+    fn threshold(&self) -> u32 {
+        self.inner.threshold
+    }
+
+    fn decrypt(
+        &self,
+        v: &InsecurePlaintextVector,
+        len: usize,
+        multiplicity: &Integer,
+        partials: &[(u32, &())],
+    ) -> sfumato_protocol::Result<Vec<f64>> {
+        self.inner.decrypt(v, len, multiplicity, partials)
+    }
+}
+
+#[test]
+fn the_deepest_exchange_chain_is_measured_and_a_shallow_scheme_refuses_beyond_it() {
+    let p = params(300, 1, 1e7);
+    let config = config(&p, 5, 0.0);
+    let shares: Arc<Vec<_>> = Arc::new(
+        (1..=p.committee)
+            .map(|i| Arc::new(InsecureKeyShare(i)))
+            .collect(),
+    );
+    let deep = plaintext(p.clone(), 5, 0.0);
+    assert_eq!(deep.stats.too_deep, 0);
+    // Every participant initiates an exchange a period, and each sets n_l
+    // to one more than the deeper side's.
+    assert!(
+        deep.stats.deepest >= p.exchanges && deep.stats.deepest <= 8 * p.exchanges,
+        "{:?}",
+        deep.stats
+    );
+    let depth = deep.stats.deepest / 2;
+    let inner = InsecurePlaintext { threshold: 3 };
+    let shallow = simulate(
+        Shared::new(p, Shallow { inner, depth }).unwrap(),
+        shares,
+        &config,
+    );
+    assert!(shallow.stats.too_deep > 0, "{:?}", shallow.stats);
+    assert!(shallow.stats.deepest <= depth, "{:?}", shallow.stats);
 }
 
 #[test]

@@ -180,6 +180,12 @@ pub struct ParticipantStats {
     pub corrected: u32,
     /// Malformed messages or failed local steps.
     pub errors: u32,
+    /// The deepest chain of exchanges behind its means (Alg. 2's n_l, the
+    /// doublings a packed vector must hold) in any iteration.
+    pub deepest: u32,
+    /// EESum exchanges it answered Busy because they would go deeper than
+    /// the scheme holds ([`AdditiveScheme::max_depth`]).
+    pub too_deep: u32,
 }
 
 /// The timer of a participant: its next gossip step.
@@ -670,6 +676,9 @@ impl<S: AdditiveScheme> Participant<S> {
                 let ready = current && self.phase == Phase::Sum && !self.locked;
                 let combined = match (&self.means, ready) {
                     (Some(mine), true) => {
+                        if means.exchanges.max(mine.exchanges) >= self.shared.scheme.max_depth() {
+                            self.stats.too_deep += 1;
+                        }
                         EncryptedMeans::exchange(&self.shared.scheme, &means, mine).ok()
                     }
                     _ => None,
@@ -677,6 +686,7 @@ impl<S: AdditiveScheme> Participant<S> {
                 match combined {
                     Some(c) => {
                         ctx.work("chiaroscuro-add-vector", 1);
+                        self.stats.deepest = self.stats.deepest.max(c.exchanges);
                         self.means = Some(c.clone());
                         let view = self.peers.outgoing(me, ctx.now());
                         ctx.send(
@@ -702,6 +712,7 @@ impl<S: AdditiveScheme> Participant<S> {
                     self.peers.merge(me, v);
                 }
                 if current && self.locked && self.means.is_some() {
+                    self.stats.deepest = self.stats.deepest.max(means.exchanges);
                     self.means = Some(means);
                     self.locked = false;
                     self.stats.sum_exchanges += 1;
