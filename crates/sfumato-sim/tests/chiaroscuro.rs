@@ -19,7 +19,7 @@ use sfumato_protocol::dream::NoiseKind;
 use sfumato_protocol::gossip::PeerSampling;
 use sfumato_protocol::{NodeId, Time};
 use sfumato_sim::chiaroscuro::{ChiaroscuroProbe, ChiaroscuroSummary};
-use sfumato_sim::{Faults, LatencyModel, Mode, SimConfig, run};
+use sfumato_sim::{Faults, LatencyModel, Mode, SimConfig, SimReport, run};
 
 const LEN: usize = 4;
 
@@ -69,12 +69,13 @@ fn config(p: &ChiaroscuroParams, seed: u64, churn: f64) -> SimConfig {
     c
 }
 
-fn simulate<S: AdditiveScheme>(
+/// The whole report of a run: participant i holds key share i if any.
+fn simulate_report<S: AdditiveScheme>(
     shared: Arc<Shared<S>>,
     shares: Arc<Vec<Arc<S::KeyShare>>>,
     config: &SimConfig,
-) -> ChiaroscuroSummary {
-    let report = run(
+) -> SimReport<ChiaroscuroSummary, ChiaroscuroEvent> {
+    run(
         config,
         move |id: NodeId, rng| {
             let share = shares.get(id.index()).cloned();
@@ -84,7 +85,15 @@ fn simulate<S: AdditiveScheme>(
         None,
     )
     .unwrap()
-    .unwrap();
+    .unwrap()
+}
+
+fn simulate<S: AdditiveScheme>(
+    shared: Arc<Shared<S>>,
+    shares: Arc<Vec<Arc<S::KeyShare>>>,
+    config: &SimConfig,
+) -> ChiaroscuroSummary {
+    let report = simulate_report(shared, shares, config);
     report.samples.last().unwrap().summary.clone()
 }
 
@@ -305,17 +314,7 @@ fn only_key_holders_combine_partial_decryptions() {
             .map(|i| Arc::new(InsecureKeyShare(i)))
             .collect(),
     );
-    let report = run(
-        &config,
-        move |id: NodeId, rng| {
-            let share = shares.get(id.index()).cloned();
-            Participant::new(id, Arc::clone(&shared), series(id.0), share, rng).unwrap()
-        },
-        ChiaroscuroProbe,
-        None,
-    )
-    .unwrap()
-    .unwrap();
+    let report = simulate_report(shared, shares, &config);
     let combined: Vec<(u32, u32)> = report
         .events
         .iter()
