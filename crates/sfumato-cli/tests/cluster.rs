@@ -70,30 +70,36 @@ fn every_output_of_the_stand_in_says_it_is_insecure() {
     assert!(text.trim_end().ends_with("nothing was encrypted"), "{text}");
 }
 
-#[test]
-fn real_encryption_runs_on_a_small_population() {
-    let v = json(&[
+/// One iteration on `participants` NUMED-like series: k = 2, ε = 500, a
+/// committee of 3 with τ = 2, then `extra`.
+fn small_numed(participants: &str, seed: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
         "cluster",
         "run",
         "--synthetic",
         "numed",
         "--participants",
-        "40",
+        participants,
         "--k",
         "2",
         "--epsilon",
         "500",
         "--iterations",
         "1",
-        "--key-bits",
-        "256",
         "--committee",
         "3",
         "--threshold",
         "2",
         "--seed",
-        "2",
-    ]);
+        seed,
+    ];
+    args.extend(extra);
+    json(&args)
+}
+
+#[test]
+fn real_encryption_runs_on_a_small_population() {
+    let v = small_numed("40", "2", &["--key-bits", "256"]);
     assert_eq!(v["secure"], true);
     assert_eq!(v["key_bits"], 256);
     let it = &v["iterations"][0];
@@ -103,30 +109,7 @@ fn real_encryption_runs_on_a_small_population() {
 
 #[test]
 fn packed_real_encryption_gives_the_stand_in_centroids() {
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "cluster",
-            "run",
-            "--synthetic",
-            "numed",
-            "--participants",
-            "30",
-            "--k",
-            "2",
-            "--epsilon",
-            "500",
-            "--iterations",
-            "1",
-            "--committee",
-            "3",
-            "--threshold",
-            "2",
-            "--seed",
-            "3",
-        ];
-        args.extend(extra);
-        json(&args)
-    };
+    let run = |extra: &[&str]| small_numed("30", "3", extra);
     let packed = run(&["--key-bits", "512", "--packing"]);
     let plain = run(&["--encryption", "insecure-plaintext"]);
     assert_eq!(packed["packing"], true, "{packed}");

@@ -14,7 +14,9 @@ use serde::Serialize;
 use serde_json::json;
 use sfumato_crypto::dj::{PrivateKey, ShortExponentEncryptor};
 use sfumato_dp::Epsilon;
-use sfumato_protocol::chiaroscuro::packing::{DEPTH_PER_PERIOD, chiaroscuro_layout};
+use sfumato_protocol::chiaroscuro::packing::{
+    DEPTH_PER_PERIOD, chiaroscuro_layout, depth_allowance,
+};
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
     AdditiveScheme, ChiaroscuroEvent, ChiaroscuroParams, DamgardJurik, InsecureKeyShare,
@@ -566,7 +568,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             "best_intra": {"chiaroscuro": best_private, "centralized_perturbed": best_central, "lloyd": best_lloyd},
             "status": sim.summary.status,
             "exchanges": sim.summary.stats,
-            "depth_allowed": DEPTH_PER_PERIOD.saturating_mul(p.exchanges),
+            "depth_allowed": depth_allowance(p),
             "messages_per_participant": sim.summary.messages as f64 / participants,
             "bytes_per_participant": sim.summary.bytes as f64 / participants,
             "metrics": sim.metrics,
@@ -673,7 +675,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
         "deepest chain of exchanges behind a mean: {} (packing allows {} = {DEPTH_PER_PERIOD} × {} EESum periods); \
          {} exchanges refused as too deep",
         s.deepest,
-        DEPTH_PER_PERIOD.saturating_mul(p.exchanges),
+        depth_allowance(p),
         p.exchanges,
         s.too_deep
     ))?;

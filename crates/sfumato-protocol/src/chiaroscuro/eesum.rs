@@ -90,6 +90,13 @@ impl<S: AdditiveScheme> EncryptedMeans<S> {
         }
     }
 
+    /// Whether Alg. 2's exchange of `a` and `b` would go deeper than
+    /// `scheme` holds ([`AdditiveScheme::max_depth`]): [`Self::exchange`]
+    /// refuses it.
+    pub fn too_deep(scheme: &S, a: &Self, b: &Self) -> bool {
+        a.exchanges.max(b.exchanges) >= scheme.max_depth()
+    }
+
     /// Alg. 2: the means both sides hold after an exchange of `a` and `b`.
     pub fn exchange(scheme: &S, a: &Self, b: &Self) -> Result<Self> {
         for m in [a, b] {
@@ -106,7 +113,7 @@ impl<S: AdditiveScheme> EncryptedMeans<S> {
             }
         }
         let n = a.exchanges.max(b.exchanges);
-        if n >= scheme.max_depth() {
+        if Self::too_deep(scheme, a, b) {
             return Err(ProtocolError::invalid(
                 "exchange",
                 format!(

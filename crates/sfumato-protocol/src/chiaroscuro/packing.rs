@@ -42,6 +42,14 @@ pub const NOISE_SCALES: f64 = 50.0;
 /// each exchange sets n_l to one more than the deeper side's.
 pub const DEPTH_PER_PERIOD: u32 = 8;
 
+/// The deepest n_l a packed layout for `params` holds:
+/// [`DEPTH_PER_PERIOD`] per EESum period, within [1, `MAX_EXCHANGE_DEPTH`].
+pub fn depth_allowance(params: &ChiaroscuroParams) -> u32 {
+    DEPTH_PER_PERIOD
+        .saturating_mul(params.exchanges)
+        .clamp(1, MAX_EXCHANGE_DEPTH)
+}
+
 /// The layout of Chiaroscuro's vectors for `params` under `key`, with as
 /// many slots as fit a plaintext.
 pub fn chiaroscuro_layout(
@@ -63,7 +71,7 @@ pub fn chiaroscuro_layout(
         .ok_or_else(|| ProtocolError::invalid("packing", "the values have no finite bound"))?;
     let headroom = Headroom {
         additions: 0,
-        doublings: (DEPTH_PER_PERIOD.saturating_mul(params.exchanges)).clamp(1, MAX_EXCHANGE_DEPTH),
+        doublings: depth_allowance(params),
     };
     let space = PlaintextSpace::new(key.public().plaintext_modulus().clone())
         .map_err(|e| ProtocolError::invalid("packing", e.to_string()))?;

@@ -556,6 +556,8 @@ impl<S: AdditiveScheme> Participant<S> {
     fn contribute(&mut self, ctx: &mut NodeContext<'_, Self>) -> Result<()> {
         let shared = Arc::clone(&self.shared);
         let mut rng = self.crypto_rng();
+        let len = self.vector_len();
+        let iteration = self.iteration;
         let Some(state) = &mut self.decryption else {
             return Ok(());
         };
@@ -569,11 +571,6 @@ impl<S: AdditiveScheme> Participant<S> {
                 });
             }
             None
-        };
-        let iteration = self.iteration;
-        let len = self.centroids().len() * (shared.params.length + 1);
-        let Some(state) = &mut self.decryption else {
-            return Ok(());
         };
         if state.contribute(
             &shared.scheme,
@@ -676,7 +673,7 @@ impl<S: AdditiveScheme> Participant<S> {
                 let ready = current && self.phase == Phase::Sum && !self.locked;
                 let combined = match (&self.means, ready) {
                     (Some(mine), true) => {
-                        if means.exchanges.max(mine.exchanges) >= self.shared.scheme.max_depth() {
+                        if EncryptedMeans::too_deep(&self.shared.scheme, &means, mine) {
                             self.stats.too_deep += 1;
                         }
                         EncryptedMeans::exchange(&self.shared.scheme, &means, mine).ok()
