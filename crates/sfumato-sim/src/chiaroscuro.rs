@@ -142,6 +142,7 @@ impl<S: AdditiveScheme> Probe<Participant<S>> for ChiaroscuroProbe {
             Status::Converged => "converged",
             Status::IterationLimit => "iteration limit",
             Status::NoCentroids => "no centroids left",
+            Status::NoiseOverwhelms => "stopped before the noise overwhelms the centroids",
         };
         *into.status.entry(status.to_string()).or_default() += 1;
         for (i, seen) in node.history().iter().enumerate() {

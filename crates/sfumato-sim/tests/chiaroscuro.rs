@@ -50,6 +50,7 @@ fn params(population: u32, iterations: usize, epsilon: f64) -> ChiaroscuroParams
         committee: 5,
         noise: NoiseKind::Discrete,
         sampling: PeerSampling::Uniform,
+        quality: Default::default(),
     }
 }
 

@@ -35,6 +35,7 @@ fn params(iterations: usize) -> ChiaroscuroParams {
         committee: 5,
         noise: NoiseKind::Discrete,
         sampling: PeerSampling::Uniform,
+        quality: Default::default(),
     }
 }
 

@@ -179,6 +179,7 @@ impl Setup {
             committee: self.committee,
             noise: NoiseKind::Discrete,
             sampling: self.sampling,
+            quality: Default::default(),
         }
     }
 }

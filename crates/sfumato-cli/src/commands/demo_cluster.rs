@@ -131,6 +131,7 @@ pub(crate) fn cluster(sc: &Scenario, _rng: &mut ChaCha20Rng) -> Result<Section, 
             committee: 5,
             noise: NoiseKind::Discrete,
             sampling: PeerSampling::Uniform,
+            quality: Default::default(),
         };
         params.validate()?;
         let until = params.end(params.max_iterations());

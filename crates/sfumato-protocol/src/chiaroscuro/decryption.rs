@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::chiaroscuro::additive::AdditiveScheme;
 use crate::chiaroscuro::eesum::EncryptedMeans;
 use crate::chiaroscuro::params::ChiaroscuroParams;
-use crate::chiaroscuro::perturbed::{perturbed_mean, smoothing_window};
+use crate::chiaroscuro::perturbed::publish_means;
 use crate::error::{ProtocolError, Result};
 use crate::message::{EncodedLen, encoded_size, varint_len};
 use crate::node::NodeId;
@@ -51,7 +51,9 @@ pub struct Published {
     pub values: Vec<f64>,
     /// The means that survive: the next iteration's centroids.
     pub centroids: Vec<Vec<f64>>,
-    /// Means eliminated as aberrant ([`perturbed_mean`]).
+    /// Their noisy counts ([`crate::chiaroscuro::PublishedMeans::counts`]).
+    pub counts: Vec<f64>,
+    /// Means eliminated as aberrant ([`crate::chiaroscuro::perturbed_mean`]).
     pub eliminated: u32,
     /// Whose ciphertexts were decrypted (of two results, the smaller root
     /// wins, so that every participant ends with the same one).
@@ -75,6 +77,8 @@ impl EncodedLen for Published {
                 .iter()
                 .map(|c| floats(c.len()))
                 .sum::<usize>()
+            + varint_len(self.counts.len() as u64)
+            + 8 * self.counts.len()
             + varint_len(self.eliminated.into())
             + varint_len(self.root.0.into())
             + 8
@@ -83,7 +87,7 @@ impl EncodedLen for Published {
 }
 
 impl Published {
-    /// Smooths, divides and eliminates aberrant means ([`perturbed_mean`]).
+    /// Divides, smooths and eliminates aberrant means ([`publish_means`]).
     pub fn from_sums(
         iteration: u32,
         root: NodeId,
@@ -102,21 +106,13 @@ impl Published {
         participants: f64,
         removed_shares: u64,
     ) -> Published {
-        let n = params.length;
-        let window = smoothing_window(params.smoothing, n);
-        let mut centroids = Vec::new();
-        let mut eliminated = 0;
-        for cluster in values.chunks(n + 1) {
-            match perturbed_mean(&cluster[..n], cluster[n], window, params.range) {
-                Some(mean) => centroids.push(mean),
-                None => eliminated += 1,
-            }
-        }
+        let means = publish_means(&values, iteration, params);
         Published {
             iteration,
             values,
-            centroids,
-            eliminated,
+            centroids: means.centroids,
+            counts: means.counts,
+            eliminated: means.eliminated,
             root,
             participants,
             removed_shares,

@@ -212,6 +212,7 @@ mod tests {
             iteration: 2,
             values: vec![1.5, -2.0, 1e300],
             centroids: vec![vec![0.25; 3]; 2],
+            counts: vec![3.0, 4.5],
             eliminated: 1,
             root: NodeId(70_000),
             participants: 12.5,

@@ -10,7 +10,10 @@
 //! * [`participant`] — Alg. 1 and Alg. 3 as a node;
 //! * [`kmeans`], [`perturbed`] — the centralized baselines and oracles of
 //!   the evaluation (§6): Lloyd's k-means, Def. 1's inertia, the
-//!   centralized perturbed k-means.
+//!   centralized perturbed k-means;
+//! * [`quality`] — what keeps clusters alive under noise: the budget split
+//!   between sums and counts, DP initialisation, adaptive smoothing and
+//!   the noise-aware stop (§5).
 
 pub mod additive;
 pub mod decryption;
@@ -21,6 +24,7 @@ pub mod packing;
 pub mod params;
 pub mod participant;
 pub mod perturbed;
+pub mod quality;
 
 pub use additive::{
     AdditiveScheme, DamgardJurik, DjPartial, DjVector, InsecureKeyShare, InsecurePlaintext,
@@ -32,4 +36,8 @@ pub use kmeans::{Inertia, assign, distance2, inertia, lloyd_step, means, nearest
 pub use messages::{ChiaroscuroMessage, Correction};
 pub use params::{ChiaroscuroParams, Phase, Step, WEIGHT_ORIGIN};
 pub use participant::{ChiaroscuroEvent, Participant, ParticipantStats, Shared, Status, StepTimer};
-pub use perturbed::{IterationReport, Perturbation, perturbed_kmeans, perturbed_mean, smooth};
+pub use perturbed::{
+    IterationReport, PublishedMeans, perturbed_kmeans, perturbed_mean, publish_means, smooth,
+    stop_after,
+};
+pub use quality::{DpInit, Quality, SmoothingMode, adaptive_smooth, noise_overwhelms, sum_share};

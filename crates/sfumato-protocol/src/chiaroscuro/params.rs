@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 use sfumato_dp::gossip::compensation_factor;
 
+use crate::chiaroscuro::quality::{Quality, sum_share};
 use crate::dream::NoiseKind;
 use crate::error::{ProtocolError, Result};
 use crate::gossip::PeerSampling;
@@ -83,6 +84,9 @@ pub struct ChiaroscuroParams {
     pub noise: NoiseKind,
     /// How participants choose exchange partners.
     pub sampling: PeerSampling,
+    /// DP initialisation, smoothing mode and the noise-aware stop (§5).
+    #[serde(default)]
+    pub quality: Quality,
 }
 
 /// A phase of an iteration (Alg. 3).
@@ -166,6 +170,34 @@ impl ChiaroscuroParams {
                 format!("{} fractional bits (4 to 40)", self.fixed_point_bits),
             );
         }
+        if let Some(init) = &self.quality.init {
+            if self.initial.len() != 1 {
+                return bad(
+                    "initial centroids",
+                    format!(
+                        "DP initialisation starts from one centroid, not {}",
+                        self.initial.len()
+                    ),
+                );
+            }
+            if init.k == 0 || !(init.radius.is_finite() && init.radius > 0.0) {
+                return bad(
+                    "initialisation",
+                    format!("k = {}, radius {} (both positive)", init.k, init.radius),
+                );
+            }
+            if self.budgets.len() < 2 {
+                return bad(
+                    "iterations",
+                    "DP initialisation needs at least one iteration after it".into(),
+                );
+            }
+        }
+        if let Some(r) = self.quality.stop_noise
+            && !(r.is_finite() && r > 0.0)
+        {
+            return bad("stop ratio", format!("{r} is not positive"));
+        }
         if self.committee == 0 || self.committee > self.population {
             return bad(
                 "committee",
@@ -225,15 +257,25 @@ impl ChiaroscuroParams {
     }
 
     /// Iteration i's Laplace scales (sum series, count), in real units:
-    /// ε_i is split evenly between the sums and the counts; Lemma 2 raises
-    /// the sensitivity by (1 + e_max) and compensates the gossip error by
+    /// ε_i is split between the sums and the counts after Su et al. 2016
+    /// ([`sum_share`]: 93 % to the sums at n = 24); Lemma 2 raises the
+    /// sensitivity by (1 + e_max) and compensates the gossip error by
     /// 1 + e_max/(1 − e_max).
     pub fn noise_scales(&self, iteration: u32) -> Option<(f64, f64)> {
         let eps = *self.budgets.get(iteration as usize)?;
         let comp = compensation_factor(self.e_max).ok()?;
-        let half = eps / 2.0;
+        let share = sum_share(self.length);
         let grow = (1.0 + self.e_max) * comp;
-        Some((grow * self.sum_sensitivity() / half, grow * 1.0 / half))
+        Some((
+            grow * self.sum_sensitivity() / (eps * share),
+            grow * 1.0 / (eps * (1.0 - share)),
+        ))
+    }
+
+    /// Whether iteration `i` is the DP initialisation's (it publishes the
+    /// mean of all series, expanded into k centroids).
+    pub fn is_init_iteration(&self, i: u32) -> bool {
+        i == 0 && self.quality.init.is_some()
     }
 
     /// One fixed-point unit: 2^fixed_point_bits.
@@ -271,6 +313,7 @@ pub(crate) mod tests {
             committee: 5,
             noise: NoiseKind::Discrete,
             sampling: PeerSampling::Uniform,
+            quality: Quality::default(),
         }
     }
 

@@ -27,7 +27,11 @@
 //! 5. **Convergence** (§4.2.4) at the start of the next iteration: the new
 //!    centroids are the published means that survived smoothing and the
 //!    elimination of aberrant ones; the run stops when they moved less
-//!    than θ or after n_it^max iterations.
+//!    than θ, when the next iteration's noise would overwhelm them
+//!    ([`crate::chiaroscuro::stop_after`]) or after n_it^max iterations.
+//!    With DP initialisation, iteration 0 has one centroid and publishes
+//!    the k centroids expanded around the mean of all series
+//!    ([`crate::chiaroscuro::DpInit`]).
 
 use std::sync::{Arc, Mutex, Weak};
 
@@ -41,6 +45,7 @@ use crate::chiaroscuro::eesum::EncryptedMeans;
 use crate::chiaroscuro::kmeans::nearest;
 use crate::chiaroscuro::messages::{ChiaroscuroMessage, Correction};
 use crate::chiaroscuro::params::{ChiaroscuroParams, Phase, WEIGHT_ORIGIN};
+use crate::chiaroscuro::perturbed::{PublishedMeans, stop_after};
 use crate::context::NodeContext;
 use crate::dream::Lambda;
 use crate::dream::noise::ShareSampler;
@@ -163,6 +168,9 @@ pub enum Status {
     IterationLimit,
     /// Every mean was eliminated as aberrant.
     NoCentroids,
+    /// The next iteration's noise would overwhelm the centroids, or has
+    /// left one of several (§5.1 fn. 9, [`crate::chiaroscuro::stop_after`]).
+    NoiseOverwhelms,
 }
 
 /// Counters of a participant's exchanges, for diagnostics.
@@ -422,10 +430,20 @@ impl<S: AdditiveScheme> Participant<S> {
                 .map(|(a, b)| crate::chiaroscuro::kmeans::distance2(a, b).sqrt())
                 .fold(0.0, f64::max)
         });
+        let entering = old.len();
         if p.centroids.is_empty() {
             self.status = Status::NoCentroids;
         } else if moved.is_some_and(|m| m < theta) {
             self.status = Status::Converged;
+        } else {
+            let means = PublishedMeans {
+                centroids: p.centroids.clone(),
+                counts: p.counts.clone(),
+                eliminated: p.eliminated,
+            };
+            if stop_after(iteration, entering, &means, &self.shared.params) {
+                self.status = Status::NoiseOverwhelms;
+            }
         }
         self.last = Some(p);
     }
