@@ -267,6 +267,35 @@ pub(crate) enum TracesCommand {
     Stats(StatsArgs),
     /// Turn UCI, CER or long-CSV smart-meter data into hourly daily profiles
     Import(ImportArgs),
+    /// Grow real profiles into a large population: jittered copies (Chiaroscuro App. D)
+    Replicate(ReplicateArgs),
+}
+
+/// Arguments of `sfumato traces replicate`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  \
+    sfumato traces import --format uci-household household_power_consumption.txt --out daily.csv --clip 0:8\n  \
+    sfumato traces replicate daily.csv --copies 100 --jitter 0.05 --out population.csv\n  \
+    sfumato cluster run --input population.csv --range 0,8 --k 10 --encryption insecure-plaintext")]
+pub(crate) struct ReplicateArgs {
+    /// Daily profiles (the wide CSV `traces import` writes, or values only)
+    #[arg(value_name = "IN")]
+    pub(crate) input: std::path::PathBuf,
+
+    /// Copies of each profile (the first is the profile itself)
+    #[arg(long, value_name = "C", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) copies: u32,
+
+    /// Each value of a copy is multiplied by 1 + U(−J, J)
+    #[arg(long, value_name = "J", default_value_t = 0.05)]
+    pub(crate) jitter: f64,
+
+    /// Output CSV of values, one row per participant
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub(crate) seed: SeedArg,
 }
 
 /// Output layouts of `sfumato traces generate`.

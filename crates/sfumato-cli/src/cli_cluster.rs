@@ -30,6 +30,27 @@ pub(crate) enum SyntheticArg {
     Points2d,
 }
 
+/// Where the initial centroids come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InitArg {
+    /// DP initialisation: a first iteration (spending --init-budget of ε) publishes the mean
+    /// of all series, expanded into k centroids in public random directions around it
+    Dp,
+    /// k points uniform in --range (data-independent; poor when the data fill little of it)
+    Range,
+    /// k series from the synthetic generator under another seed (--synthetic only)
+    Generator,
+}
+
+/// How the published means are smoothed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SmoothingModeArg {
+    /// The SMA in proportion to how much of what it removes is noise
+    Adaptive,
+    /// The paper's SMA on every mean
+    Always,
+}
+
 /// The additively homomorphic encryption.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum EncryptionArg {
@@ -68,10 +89,27 @@ pub(crate) struct ClusterRunArgs {
     #[arg(long, value_name = "K", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub(crate) k: u32,
 
-    /// Initial centroids from a CSV file (default: k series drawn from the generator with
-    /// another seed, or uniformly in the range for --input; never participants' data)
-    #[arg(long, value_name = "FILE")]
+    /// Initial centroids from a CSV file (public; never participants' data)
+    #[arg(long, value_name = "FILE", conflicts_with = "init")]
     pub(crate) initial: Option<PathBuf>,
+
+    /// Where the initial centroids come from (default: dp for --input, generator for
+    /// --synthetic)
+    #[arg(long, value_enum)]
+    pub(crate) init: Option<InitArg>,
+
+    /// The share of ε the DP initialisation spends (--init dp)
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.05)]
+    pub(crate) init_budget: f64,
+
+    /// How the SMA is applied (§5.2)
+    #[arg(long, value_enum, default_value_t = SmoothingModeArg::Adaptive)]
+    pub(crate) smoothing_mode: SmoothingModeArg,
+
+    /// Stop when the next iteration would add more noise inertia than this fraction of the
+    /// published centroids' inter-cluster inertia (§5.1 footnote 9); `off`: run every iteration
+    #[arg(long, value_name = "RATIO|off", default_value = "0.2")]
+    pub(crate) stop_noise: String,
 
     /// Total privacy budget ε (exact decimal or fraction)
     #[arg(long, value_name = "E", default_value = "0.69")]

@@ -19,8 +19,9 @@ use sfumato_protocol::chiaroscuro::packing::{
 };
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
-    AdditiveScheme, ChiaroscuroEvent, ChiaroscuroParams, DamgardJurik, InsecureKeyShare,
-    InsecurePlaintext, Participant, Perturbation, Shared, inertia, lloyd_step, perturbed_kmeans,
+    AdditiveScheme, ChiaroscuroEvent, ChiaroscuroParams, DamgardJurik, DpInit, InsecureKeyShare,
+    InsecurePlaintext, Participant, Quality, Shared, SmoothingMode, dp_lloyd, inertia, kmeans_pp,
+    lloyd_step, perturbed_kmeans,
 };
 use sfumato_protocol::gossip::PeerSampling;
 use sfumato_protocol::{NodeId, NodeRng, Time};
@@ -29,7 +30,7 @@ use sfumato_sim::chiaroscuro_phases::{Disconnections, Watched};
 use sfumato_sim::{Faults, LatencyModel, Metrics, Mode, ProgressFn, RunInfo, SimConfig};
 use sfumato_traces::synthetic::{Dataset, cer_like, from_csv, numed_like, points_2d};
 
-use crate::cli_cluster::{ClusterRunArgs, EncryptionArg, SyntheticArg};
+use crate::cli_cluster::{ClusterRunArgs, EncryptionArg, InitArg, SmoothingModeArg, SyntheticArg};
 use crate::commands::sim_runtime::{config, describe_workers, progress};
 use crate::error::CliError;
 use crate::output::{Output, human_bytes, number};
@@ -42,13 +43,35 @@ pub(crate) const PERIOD: Time = Time::from_millis(10);
 pub(crate) struct Data {
     pub(crate) name: String,
     pub(crate) set: Dataset,
+    /// The initial centroids; with DP initialisation, the one centroid of
+    /// iteration 0 (the range's centre: every participant joins it).
     pub(crate) initial: Vec<Vec<f64>>,
+    /// DP initialisation into k centroids.
+    pub(crate) dp_init: bool,
+    /// How the initial centroids were chosen, for the report.
+    pub(crate) init: &'static str,
 }
 
 /// Reads or generates the data and the initial centroids.
 pub(crate) fn data(args: &ClusterRunArgs) -> Result<Data, CliError> {
     let k = u64::from(args.k);
     let seed = args.runtime.seed;
+    if args.synthetic.is_some() && args.range.is_some() {
+        return Err(CliError::usage(
+            "--range applies to --input only: a synthetic data set has its own range",
+        ));
+    }
+    let init = match (args.init, &args.initial, &args.input) {
+        (_, Some(_), _) => None,
+        (Some(i), None, _) => Some(i),
+        (None, None, Some(_)) => Some(InitArg::Dp),
+        (None, None, None) => Some(InitArg::Generator),
+    };
+    if init == Some(InitArg::Generator) && args.input.is_some() {
+        return Err(CliError::usage(
+            "--init generator needs --synthetic: a file has no generator (use dp or range)",
+        ));
+    }
     let (name, mut set, initial) = match (&args.input, args.synthetic) {
         (Some(path), _) => {
             let range = parse_range(args.range.as_deref().unwrap_or(""))?;
@@ -63,9 +86,12 @@ pub(crate) fn data(args: &ClusterRunArgs) -> Result<Data, CliError> {
                 }
                 set.rows.truncate(p as usize);
             }
-            let initial = match &args.initial {
-                Some(f) => from_csv(f, range)?.rows,
-                None => uniform_centroids(k, set.rows[0].len(), range, seed),
+            let initial = match (&args.initial, init) {
+                (Some(f), _) => from_csv(f, range)?.rows,
+                (None, Some(InitArg::Range)) => {
+                    uniform_centroids(k, set.rows[0].len(), range, seed)
+                }
+                _ => Vec::new(),
             };
             (path.display().to_string(), set, initial)
         }
@@ -80,9 +106,13 @@ pub(crate) fn data(args: &ClusterRunArgs) -> Result<Data, CliError> {
             // Initial centroids from the generator under another seed, as
             // the paper drew CER's from a generator (§6.1.3): public, and
             // no participant's data.
-            let initial = match &args.initial {
-                Some(f) => from_csv(f, set.range)?.rows,
-                None => make(k, seed ^ 0x1417_1a1c_0000_0001)?.rows,
+            let initial = match (&args.initial, init) {
+                (Some(f), _) => from_csv(f, set.range)?.rows,
+                (None, Some(InitArg::Generator)) => make(k, seed ^ 0x1417_1a1c_0000_0001)?.rows,
+                (None, Some(InitArg::Range)) => {
+                    uniform_centroids(k, set.rows[0].len(), set.range, seed)
+                }
+                _ => Vec::new(),
             };
             let name = match kind {
                 SyntheticArg::Cer => "synthetic CER-like daily profiles",
@@ -97,6 +127,13 @@ pub(crate) fn data(args: &ClusterRunArgs) -> Result<Data, CliError> {
         return Err(CliError::usage("at least 2 participants are needed"));
     }
     let n = set.rows[0].len();
+    let dp_init = init == Some(InitArg::Dp);
+    let initial = if dp_init {
+        let (lo, hi) = set.range;
+        vec![vec![(lo + hi) / 2.0; n]]
+    } else {
+        initial
+    };
     if initial.len() != k as usize && args.initial.is_some() {
         return Err(CliError::usage(format!(
             "--initial has {} centroids for --k {k}",
@@ -110,7 +147,19 @@ pub(crate) fn data(args: &ClusterRunArgs) -> Result<Data, CliError> {
         )));
     }
     set.rows.shrink_to_fit();
-    Ok(Data { name, set, initial })
+    let init = match init {
+        None => "from --initial",
+        Some(InitArg::Dp) => "DP initialisation (the mean of all series, expanded into k)",
+        Some(InitArg::Range) => "uniform in the declared range",
+        Some(InitArg::Generator) => "drawn from the generator under another seed",
+    };
+    Ok(Data {
+        name,
+        set,
+        initial,
+        dp_init,
+        init,
+    })
 }
 
 fn parse_range(text: &str) -> Result<(f64, f64), CliError> {
@@ -140,20 +189,68 @@ fn uniform_centroids(k: u64, n: usize, (lo, hi): (f64, f64), seed: u64) -> Vec<V
         .collect()
 }
 
-/// The budgets of each iteration (§5.1).
-fn budgets(args: &ClusterRunArgs) -> Result<Vec<f64>, CliError> {
+/// The budgets of each iteration (§5.1). With DP initialisation the
+/// first is the initialisation's share f of ε and the strategy allocates
+/// (1 − f)·ε over the iterations after it, so the total stays within ε.
+fn budgets(args: &ClusterRunArgs, dp_init: bool) -> Result<Vec<f64>, CliError> {
     let total = Epsilon::parse(&args.epsilon)
         .map_err(|e| CliError::usage(format!("--epsilon {}: {e}", args.epsilon)))?;
     if total.is_zero() {
         return Err(CliError::usage("--epsilon must be positive"));
     }
-    Ok(args
-        .strategy
-        .strategy(args.floor, args.iterations)
-        .allocate(&total, args.iterations)?
-        .iter()
-        .map(Epsilon::to_f64_down)
-        .collect())
+    let f = if dp_init {
+        if !(args.init_budget > 0.0 && args.init_budget < 1.0) {
+            return Err(CliError::usage(
+                "--init-budget must be a fraction in (0, 1)",
+            ));
+        }
+        args.init_budget
+    } else {
+        0.0
+    };
+    // Rounded down so that the parts never add up to more than ε.
+    let down = 1.0 - 1e-12;
+    let eps = total.to_f64_down();
+    let mut out = Vec::new();
+    if dp_init {
+        out.push(eps * f * down);
+    }
+    out.extend(
+        args.strategy
+            .strategy(args.floor, args.iterations)
+            .allocate(&total, args.iterations)?
+            .iter()
+            .map(|e| e.to_f64_down() * (1.0 - f) * down),
+    );
+    Ok(out)
+}
+
+/// The run's quality options from the command line.
+fn quality(args: &ClusterRunArgs, d: &Data) -> Result<Quality, CliError> {
+    let stop_noise = match args.stop_noise.trim() {
+        "off" => None,
+        text => match text.parse::<f64>() {
+            Ok(r) if r.is_finite() && r > 0.0 => Some(r),
+            _ => {
+                return Err(CliError::usage(format!(
+                    "--stop-noise `{text}` is not a positive ratio or `off`"
+                )));
+            }
+        },
+    };
+    let (lo, hi) = d.set.range;
+    Ok(Quality {
+        init: d.dp_init.then(|| DpInit {
+            k: args.k as usize,
+            radius: 1e-3 * (hi - lo),
+            seed: args.runtime.seed ^ 0x0d91_417a,
+        }),
+        smoothing: match args.smoothing_mode {
+            SmoothingModeArg::Adaptive => SmoothingMode::Adaptive,
+            SmoothingModeArg::Always => SmoothingMode::Always,
+        },
+        stop_noise,
+    })
 }
 
 /// The periods of the correction's dissemination (§4.2.2): 2(b + 4), b the
@@ -201,7 +298,7 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
     let population =
         u32::try_from(d.set.rows.len()).map_err(|_| CliError::usage("too many participants"))?;
     let n = d.set.rows[0].len();
-    let budgets = budgets(args)?;
+    let budgets = budgets(args, d.dp_init)?;
     // Theorem 3: the data variance is at most (range / 2)².
     let (lo, hi) = d.set.range;
     let t3 = sfumato_dp::gossip::GossipParameters {
@@ -245,6 +342,7 @@ fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
         committee,
         noise: args.noise.into(),
         sampling: args.peers.sampling(PeerSampling::CHIAROSCURO_VIEW),
+        quality: quality(args, d)?,
     };
     params.validate()?;
     Ok(Plan {
@@ -493,33 +591,23 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     };
     let simulated_seconds = started.elapsed().as_secs_f64();
     let rows = evaluate(&d, p, &sim.summary);
-    let lloyd = lloyd_baseline(&d.set.rows, &d.initial, p.max_iterations() as usize);
-    let mut rng = ChaCha20Rng::seed_from_u64(args.runtime.seed ^ 0x0ce4_77a1);
-    let centralized: Vec<BaselineRow> = perturbed_kmeans(
-        &d.set.rows,
-        &d.initial,
-        &Perturbation {
-            range: p.range,
-            budgets: p.budgets.clone(),
-            smoothing: p.smoothing,
-        },
-        &mut rng,
-    )?
-    .into_iter()
-    .map(|r| BaselineRow {
-        intra_before: r.before.intra,
-        intra_after: r.after.intra,
-        centroids: r.centroids.len(),
-    })
-    .collect();
+    let refs = references(&d, p, &sim.summary, args)?;
     if let Some(path) = &args.centroids_out {
         write_centroids(path, &sim.summary)?;
     }
+    let lloyd = &refs.lloyd;
+    let centralized = &refs.centralized;
     let best = |xs: &mut dyn Iterator<Item = f64>| xs.fold(f64::INFINITY, f64::min);
     let best_private = best(&mut rows.iter().map(|r| r.intra_before));
+    let best_private_post = best(&mut rows.iter().filter_map(|r| r.intra_after));
     let best_central = best(&mut centralized.iter().map(|r| r.intra_before));
+    let best_central_post = best(&mut centralized.iter().map(|r| r.intra_after));
     let best_lloyd = best(&mut lloyd.iter().map(|r| r.intra_before));
     let full = inertia(&d.set.rows, &d.initial).full;
+    let last = rows
+        .iter()
+        .rev()
+        .find(|r| r.intra_after.is_some() && r.centroids_out.unwrap_or(0) > 0);
     let participants = f64::from(p.population);
     let scheme = if secure {
         format!(
@@ -536,7 +624,26 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
         "INSECURE plaintext stand-in (nothing was encrypted)".to_string()
     };
     if out.is_json() {
-        return out.json(&json!({
+        let extra = json!({
+        "best_intra_post": {"chiaroscuro": best_private_post, "centralized_perturbed": best_central_post},
+        "init": d.init,
+        "init_budget": d.dp_init.then_some(args.init_budget),
+        "smoothing_mode": format!("{:?}", p.quality.smoothing),
+        "stop_noise": p.quality.stop_noise,
+        "result": last.map(|r| json!({
+        "iteration": r.iteration + 1,
+        "centroids": r.centroids_out,
+        "intra": r.intra_after,
+        })),
+        "kmeans_pp": refs.kmeans_pp.map(|q| json!({"intra": q, "restarts": KMEANS_PP_RESTARTS})),
+        "dp_lloyd": {
+        "algorithm": "DPLloyd (Su et al. 2016) as diffprivlib 0.6 KMeans implements it",
+        "iterations": refs.dp_lloyd.iterations,
+        "intra": refs.dp_lloyd.intra,
+        "centroids_used": refs.dp_lloyd.used,
+        },
+        });
+        let mut doc = json!({
             "data": d.name,
             "participants": p.population,
             "length": p.length,
@@ -578,7 +685,11 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             "decryptions": sim.decryptions,
             "cpu_seconds_per_participant": sim.cpu_seconds / participants,
             "workers": describe_workers(&config),
-        }));
+        });
+        if let (Some(doc), serde_json::Value::Object(extra)) = (doc.as_object_mut(), extra) {
+            doc.extend(extra);
+        }
+        return out.json(&doc);
     }
     out.line(format!(
         "Chiaroscuro: {} participants ({}), n = {}, range [{}, {}], {} values clipped",
@@ -590,6 +701,14 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
         d.set.clipped
     ))?;
     out.line(format!("encryption: {scheme}"))?;
+    out.line(format!(
+        "initial centroids: {}; smoothing {:?}; stop rule {}",
+        d.init,
+        p.quality.smoothing,
+        p.quality.stop_noise.map_or("off".to_string(), |r| format!(
+            "at {r} of the inter-cluster inertia"
+        ))
+    ))?;
     out.line(format!(
         "k = {}, ε = {} ({:?}: {}), δ = {}, n_ν = {} {:?} shares, key holders {} (τ = {})",
         p.k(),
@@ -654,11 +773,32 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     }
     out.line("")?;
     out.line(format!(
-        "full inertia {full:.3}; best intra-cluster inertia: Chiaroscuro {best_private:.3}, \
-         centralized perturbed {best_central:.3} ({:+.1} %), Lloyd {best_lloyd:.3} ({:+.1} %)",
-        100.0 * (best_private / best_central - 1.0),
-        100.0 * (best_private / best_lloyd - 1.0)
+        "full inertia {full:.3}; best intra-cluster inertia pre / post: Chiaroscuro {best_private:.3} / \
+         {best_private_post:.3}, centralized perturbed {best_central:.3} / {best_central_post:.3}, \
+         Lloyd {best_lloyd:.3}",
     ))?;
+    let against = |x: f64, reference: f64| format!("{:.2}×", x / reference);
+    match last {
+        Some(r) => {
+            let q = r.intra_after.unwrap_or(f64::NAN);
+            out.line(format!(
+                "result: iteration {}'s {} centroids, intra-cluster inertia {q:.3} — {} k-means++ \
+                 (non-private, best of {KMEANS_PP_RESTARTS}: {}), {} Lloyd from the same start, {} \
+                 DPLloyd as diffprivlib does it (centralized, {} iterations: {:.3}, {} of {} centroids used)",
+                r.iteration + 1,
+                r.centroids_out.unwrap_or(0),
+                refs.kmeans_pp.map_or("—".into(), |k| against(q, k)),
+                refs.kmeans_pp.map_or("—".into(), |k| format!("{k:.3}")),
+                against(q, best_lloyd),
+                against(q, refs.dp_lloyd.intra),
+                refs.dp_lloyd.iterations,
+                refs.dp_lloyd.intra,
+                refs.dp_lloyd.used,
+                p.k().max(args.k as usize),
+            ))?;
+        }
+        None => out.line("result: no iteration published centroids")?,
+    }
     let s = &sim.summary.stats;
     out.line(format!(
         "per participant: {:.1} messages, {}; EESum exchanges {} completed, {} refused, {} late; errors {}; \
@@ -700,6 +840,79 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
         out.line("WARNING: insecure plaintext stand-in — nothing was encrypted")?;
     }
     Ok(())
+}
+
+/// How many k-means++ restarts the non-private reference keeps the best of.
+pub(crate) const KMEANS_PP_RESTARTS: u32 = 3;
+
+/// The baselines a run is compared with.
+pub(crate) struct References {
+    /// Lloyd's k-means from the centroids the protocol started its first
+    /// clustering iteration from (after DP initialisation, its expansion).
+    pub(crate) lloyd: Vec<BaselineRow>,
+    /// The centralized perturbed k-means on the run's parameters.
+    pub(crate) centralized: Vec<BaselineRow>,
+    /// The best non-private k-means (k-means++, restarts, to convergence).
+    pub(crate) kmeans_pp: Option<f64>,
+    /// The centralized DP k-means of diffprivlib.
+    pub(crate) dp_lloyd: sfumato_protocol::chiaroscuro::DpLloyd,
+}
+
+/// Runs the baselines on the true data (oracles no participant has).
+pub(crate) fn references(
+    d: &Data,
+    p: &ChiaroscuroParams,
+    s: &ChiaroscuroSummary,
+    args: &ClusterRunArgs,
+) -> Result<References, CliError> {
+    let seed = args.runtime.seed;
+    let iterations = p.max_iterations() as usize;
+    let lloyd = if d.dp_init {
+        // The same start as the protocol's first clustering iteration.
+        let start = s
+            .iterations
+            .first()
+            .and_then(|i| i.result.as_ref())
+            .map(|r| r.centroids.clone())
+            .unwrap_or_else(|| d.initial.clone());
+        let before = inertia(&d.set.rows, &lloyd_step(&d.set.rows, &d.initial)).intra;
+        let mut rows = vec![BaselineRow {
+            intra_before: before,
+            intra_after: before,
+            centroids: start.len(),
+        }];
+        rows.extend(lloyd_baseline(
+            &d.set.rows,
+            &start,
+            iterations.saturating_sub(1),
+        ));
+        rows
+    } else {
+        lloyd_baseline(&d.set.rows, &d.initial, iterations)
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x0ce4_77a1);
+    let centralized = perturbed_kmeans(&d.set.rows, p, &mut rng)?
+        .into_iter()
+        .map(|r| BaselineRow {
+            intra_before: r.before.intra,
+            intra_after: r.after.intra,
+            centroids: r.centroids.len(),
+        })
+        .collect();
+    let k = args.k as usize;
+    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x6b6d_2b2b);
+    let kmeans_pp = kmeans_pp(&d.set.rows, k, KMEANS_PP_RESTARTS, 100, &mut rng).map(|(_, q)| q);
+    let total = Epsilon::parse(&args.epsilon)
+        .map_err(|e| CliError::usage(format!("--epsilon {}: {e}", args.epsilon)))?
+        .to_f64_down();
+    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x00d9_11d1);
+    let dp_lloyd = dp_lloyd(&d.set.rows, k, total, d.set.range, &mut rng)?;
+    Ok(References {
+        lloyd,
+        centralized,
+        kmeans_pp,
+        dp_lloyd,
+    })
 }
 
 /// The oracle's figures per iteration.

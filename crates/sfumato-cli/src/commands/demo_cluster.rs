@@ -88,6 +88,8 @@ pub(crate) fn cluster(sc: &Scenario, _rng: &mut ChaCha20Rng) -> Result<Section, 
             labels: None,
         },
         initial,
+        dp_init: false,
+        init: "generated profiles",
     };
     let lloyd = lloyd_baseline(&data.set.rows, &data.initial, ITERATIONS as usize);
     let best_lloyd = lloyd

@@ -42,6 +42,7 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Traces(TracesCommand::Generate(args)) => traces_generate::run(args, out),
         Command::Traces(TracesCommand::Stats(args)) => traces_stats::run(args, out),
         Command::Traces(TracesCommand::Import(args)) => traces_import::run(args, out),
+        Command::Traces(TracesCommand::Replicate(args)) => traces_import::replicate(args, out),
         Command::Crypto(CryptoCommand::Keygen(args)) => crypto::keygen(args, out),
         Command::Crypto(CryptoCommand::Encrypt(args)) => crypto::encrypt(args, out),
         Command::Crypto(CryptoCommand::Add(args)) => crypto::add(args, out),

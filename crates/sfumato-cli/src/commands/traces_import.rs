@@ -4,7 +4,7 @@
 use serde_json::json;
 use sfumato_traces::io::{Clip, Format, ImportOptions, MissingPolicy, import_file};
 
-use crate::cli::{ImportArgs, ImportFormatArg};
+use crate::cli::{ImportArgs, ImportFormatArg, ReplicateArgs};
 use crate::error::CliError;
 use crate::output::{Output, grouped};
 
@@ -47,6 +47,44 @@ pub(crate) fn run(args: &ImportArgs, out: &mut Output) -> Result<(), CliError> {
             grouped(report.days_dropped_incomplete as f64, 0),
         ))?;
         out.line(format_args!("  {report}"))?;
+    }
+    Ok(())
+}
+
+/// Runs `sfumato traces replicate`: every profile of the input, copied
+/// with multiplicative jitter (Chiaroscuro App. D).
+pub(crate) fn replicate(args: &ReplicateArgs, out: &mut Output) -> Result<(), CliError> {
+    // Read without clipping: the range is the cluster run's to declare.
+    let set = sfumato_traces::synthetic::from_csv(&args.input, (-f64::MAX, f64::MAX))?;
+    let written = sfumato_traces::synthetic::replicate(
+        &set.rows,
+        args.copies,
+        args.jitter,
+        args.seed.seed,
+        &args.out,
+    )?;
+    if out.is_json() {
+        out.json(&json!({
+            "command": "traces replicate",
+            "input": args.input.display().to_string(),
+            "profiles": set.rows.len(),
+            "copies": args.copies,
+            "jitter": args.jitter,
+            "seed": args.seed.seed,
+            "rows_written": written,
+            "out": args.out.display().to_string(),
+        }))?;
+    } else {
+        out.line(format_args!(
+            "replicated {} profiles of {} values ×{} (jitter ±{} %, seed {}) into {}: {} rows",
+            grouped(set.rows.len() as f64, 0),
+            set.rows.first().map_or(0, Vec::len),
+            args.copies,
+            args.jitter * 100.0,
+            args.seed.seed,
+            args.out.display(),
+            grouped(written as f64, 0),
+        ))?;
     }
     Ok(())
 }

@@ -104,6 +104,64 @@ pub fn inertia(data: &[Vec<f64>], centroids: &[Vec<f64>]) -> Inertia {
     }
 }
 
+/// The best non-private k-means a user would run: k-means++ seeding
+/// (Arthur and Vassilvitskii 2007) then Lloyd's iterations until no series
+/// changes cluster (at most `max_iterations`), best of `restarts` by
+/// intra-cluster inertia. A reference for the evaluation, not part of the
+/// protocol (it reads every series).
+pub fn kmeans_pp<R: rand_core::CryptoRng + ?Sized>(
+    data: &[Vec<f64>],
+    k: usize,
+    restarts: u32,
+    max_iterations: u32,
+    rng: &mut R,
+) -> Option<(Vec<Vec<f64>>, f64)> {
+    if data.is_empty() || k == 0 {
+        return None;
+    }
+    let uniform = |r: &mut R| ((r.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    let mut best: Option<(Vec<Vec<f64>>, f64)> = None;
+    for _ in 0..restarts.max(1) {
+        let first = ((uniform(rng) * data.len() as f64) as usize).min(data.len() - 1);
+        let mut centroids = vec![data[first].clone()];
+        let mut d2: Vec<f64> = data.iter().map(|s| dist2(s, &centroids[0])).collect();
+        while centroids.len() < k {
+            let total: f64 = d2.iter().sum();
+            if total <= 0.0 {
+                break;
+            }
+            let mut target = uniform(rng) * total;
+            let mut pick = data.len() - 1;
+            for (i, w) in d2.iter().enumerate() {
+                if target < *w {
+                    pick = i;
+                    break;
+                }
+                target -= w;
+            }
+            let c = data[pick].clone();
+            for (s, d) in data.iter().zip(d2.iter_mut()) {
+                *d = d.min(dist2(s, &c));
+            }
+            centroids.push(c);
+        }
+        let mut labels = assign(data, &centroids);
+        for _ in 0..max_iterations {
+            centroids = lloyd_step(data, &centroids);
+            let next = assign(data, &centroids);
+            if next == labels {
+                break;
+            }
+            labels = next;
+        }
+        let q = inertia(data, &centroids).intra;
+        if best.as_ref().is_none_or(|(_, b)| q < *b) {
+            best = Some((centroids, q));
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +205,22 @@ mod tests {
         let off = inertia(&d, &[vec![3.0, 3.0], vec![8.0, 8.0]]);
         assert!(off.intra > q.intra);
         assert!((off.full - q.full).abs() < 1e-12);
+    }
+
+    #[test]
+    fn kmeans_pp_finds_separated_groups() {
+        use rand_core::SeedableRng;
+        let d: Vec<Vec<f64>> = (0..300)
+            .map(|i| {
+                let g = (i % 3) as f64 * 20.0;
+                vec![g + (i * 7 % 11) as f64 / 3.0, g + (i * 5 % 13) as f64 / 4.0]
+            })
+            .collect();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+        let (c, q) = kmeans_pp(&d, 3, 3, 50, &mut rng).unwrap();
+        assert_eq!(c.len(), 3);
+        assert!(q < 5.0, "{q}");
+        assert!(kmeans_pp(&[], 3, 1, 1, &mut rng).is_none());
     }
 
     #[test]

@@ -10,13 +10,15 @@
 //! * [`participant`] — Alg. 1 and Alg. 3 as a node;
 //! * [`kmeans`], [`perturbed`] — the centralized baselines and oracles of
 //!   the evaluation (§6): Lloyd's k-means, Def. 1's inertia, the
-//!   centralized perturbed k-means;
+//!   centralized perturbed k-means; [`dplloyd`] — diffprivlib's DP k-means
+//!   (Su et al.'s DPLloyd), the centralized DP baseline;
 //! * [`quality`] — what keeps clusters alive under noise: the budget split
 //!   between sums and counts, DP initialisation, adaptive smoothing and
 //!   the noise-aware stop (§5).
 
 pub mod additive;
 pub mod decryption;
+pub mod dplloyd;
 pub mod eesum;
 pub mod kmeans;
 pub mod messages;
@@ -31,8 +33,9 @@ pub use additive::{
     InsecurePlaintextVector,
 };
 pub use decryption::{DecryptionState, Published, Summary};
+pub use dplloyd::{DpLloyd, dp_lloyd};
 pub use eesum::EncryptedMeans;
-pub use kmeans::{Inertia, assign, distance2, inertia, lloyd_step, means, nearest};
+pub use kmeans::{Inertia, assign, distance2, inertia, kmeans_pp, lloyd_step, means, nearest};
 pub use messages::{ChiaroscuroMessage, Correction};
 pub use params::{ChiaroscuroParams, Phase, Step, WEIGHT_ORIGIN};
 pub use participant::{ChiaroscuroEvent, Participant, ParticipantStats, Shared, Status, StepTimer};

@@ -210,9 +210,10 @@ impl ChiaroscuroParams {
         Ok(())
     }
 
-    /// k, the number of initial centroids.
+    /// k, the largest number of centroids of the run: the initial ones,
+    /// or with DP initialisation the k it expands the mean into.
     pub fn k(&self) -> usize {
-        self.initial.len()
+        self.quality.init.map_or(0, |i| i.k).max(self.initial.len())
     }
 
     /// Periods per iteration.
@@ -283,7 +284,7 @@ impl ChiaroscuroParams {
         f64::from(2u32).powi(self.fixed_point_bits as i32)
     }
 
-    /// How many values a participant's vector holds: k·(n+1).
+    /// How many values a participant's vector holds at most: k·(n+1).
     pub fn vector_len(&self) -> usize {
         self.k() * (self.length + 1)
     }

@@ -121,7 +121,13 @@ pub fn publish_means(values: &[f64], iteration: u32, p: &ChiaroscuroParams) -> P
     };
     for cluster in values.chunks(n + 1) {
         let count = cluster.get(n).copied().unwrap_or(f64::NAN);
-        match perturbed_mean(&cluster[..n.min(cluster.len())], count, window, p.range, adaptive) {
+        match perturbed_mean(
+            &cluster[..n.min(cluster.len())],
+            count,
+            window,
+            p.range,
+            adaptive,
+        ) {
             Some(mean) if mean.len() == n => {
                 out.centroids.push(mean);
                 out.counts.push(count);
@@ -191,8 +197,8 @@ pub fn perturbed_kmeans<R: CryptoRng + ?Sized>(
         let (sum_scale, count_scale) = p
             .noise_scales(i)
             .ok_or_else(|| ProtocolError::invalid("budget", "no noise scale"))?;
-        let sum_noise = Laplace::new(sum_scale)
-            .map_err(|e| ProtocolError::invalid("noise", e.to_string()))?;
+        let sum_noise =
+            Laplace::new(sum_scale).map_err(|e| ProtocolError::invalid("noise", e.to_string()))?;
         let count_noise = Laplace::new(count_scale)
             .map_err(|e| ProtocolError::invalid("noise", e.to_string()))?;
         let a = assign(data, &centroids);
@@ -324,7 +330,10 @@ mod tests {
         assert_eq!(stopped[..], full[..stopped.len()]);
         let last = stopped.last().unwrap();
         assert_eq!(last.centroids.len(), 3);
-        assert!(last.after.intra < last.before.intra + 0.07 * last.after.full, "{last:?}");
+        assert!(
+            last.after.intra < last.before.intra + 0.07 * last.after.full,
+            "{last:?}"
+        );
     }
 
     #[test]

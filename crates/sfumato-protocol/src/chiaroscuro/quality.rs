@@ -47,7 +47,7 @@ pub struct Quality {
 }
 
 impl Default for Quality {
-    /// No DP initialisation, adaptive smoothing, stop at ratio 0.05.
+    /// No DP initialisation, adaptive smoothing, stop at ratio 0.2.
     fn default() -> Quality {
         Quality {
             init: None,
@@ -58,9 +58,9 @@ impl Default for Quality {
 }
 
 /// The default ratio of [`noise_overwhelms`]: stop when the next
-/// iteration's added noise inertia exceeds 5 % of the inter-cluster
+/// iteration's added noise inertia exceeds 20 % of the inter-cluster
 /// inertia of the published centroids (measured in docs/chiaroscuro.md).
-pub const DEFAULT_STOP_RATIO: f64 = 0.05;
+pub const DEFAULT_STOP_RATIO: f64 = 0.2;
 
 /// How the published means are smoothed (§5.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,6 +29,8 @@ pub(crate) enum Stream {
     Profile = 0x7072_6f66_696c_6521,
     /// The date of a CER-like pool day.
     ProfilePool = 0x706f_6f6c_6461_7921,
+    /// One replicated copy of a real series.
+    Replica = 0x7265_706c_6963_6121,
 }
 
 /// SplitMix64's finaliser: a bijection of u64 with good avalanche.

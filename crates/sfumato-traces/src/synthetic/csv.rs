@@ -7,6 +7,12 @@
 //!   fields reads as a number. A first line mixing numbers and text is
 //!   data, and its text an error: a typo in the first participant's row
 //!   must not silently drop that participant.
+//! * A header naming `household`, `id`, `meter` or `meter_id`, `date`,
+//!   `residents` or `appliance` columns (case-insensitive) marks the wide
+//!   daily-profile layout `sfumato traces import` writes
+//!   ([`crate::io::wide`]): those columns are skipped and the others are
+//!   the values. A row with a non-empty `appliance` is an error (cluster
+//!   household totals, not appliances).
 //! * Blank lines are ignored. Every row must have as many values as the
 //!   first row (and as the header, when there is one).
 //! * Every value must be a finite number; a value outside the declared
@@ -45,14 +51,33 @@ pub fn from_csv(path: &Path, range: (f64, f64)) -> Result<Dataset> {
     // The expected width and the line that fixed it.
     let mut width: Option<(usize, u64, &str)> = None;
     let mut first = true;
+    // Metadata columns of the wide daily-profile layout, and the appliance
+    // column's index.
+    let mut skip: Vec<bool> = Vec::new();
+    let mut appliance: Option<usize> = None;
     while lines.advance_nonblank()? {
         let fields = split_csv(lines.text()).map_err(|reason| lines.err(reason))?;
         if first {
             first = false;
             if fields.iter().all(|f| f.parse::<f64>().is_err()) {
                 width = Some((fields.len(), lines.line(), "the header"));
+                skip = fields.iter().map(|f| is_metadata(f)).collect();
+                appliance = fields
+                    .iter()
+                    .position(|f| f.trim().eq_ignore_ascii_case("appliance"));
+                if skip.iter().all(|s| *s) {
+                    return Err(lines.err("the header names no value column"));
+                }
                 continue;
             }
+        }
+        if let Some(a) = appliance
+            && fields.get(a).is_some_and(|f| !f.trim().is_empty())
+        {
+            return Err(lines.err(format!(
+                "a per-appliance row (`{}`): cluster household totals only",
+                fields[a].trim()
+            )));
         }
         match width {
             Some((n, line, what)) if n != fields.len() => {
@@ -67,6 +92,7 @@ pub fn from_csv(path: &Path, range: (f64, f64)) -> Result<Dataset> {
         let row = fields
             .iter()
             .enumerate()
+            .filter(|(i, _)| !skip.get(*i).copied().unwrap_or(false))
             .map(|(i, f)| {
                 parse_value(f)
                     .map(|v| clip(v, lo, hi, &mut clipped))
@@ -84,6 +110,15 @@ pub fn from_csv(path: &Path, range: (f64, f64)) -> Result<Dataset> {
         clipped,
         labels: None,
     })
+}
+
+/// Whether a header field names a metadata column of the wide layout.
+fn is_metadata(field: &str) -> bool {
+    let f = field.trim().to_ascii_lowercase();
+    matches!(
+        f.as_str(),
+        "household" | "id" | "meter" | "meter_id" | "date" | "residents" | "appliance"
+    )
 }
 
 #[cfg(test)]
@@ -120,6 +155,30 @@ mod tests {
         let d = from_csv(&file("one.csv", "value\n3\n-1"), (0.0, 2.0)).unwrap();
         assert_eq!(d.rows, vec![vec![2.0], vec![0.0]]);
         assert_eq!(d.clipped, 2);
+    }
+
+    #[test]
+    fn reads_the_wide_daily_profiles_traces_import_writes() {
+        let text =
+            "household,date,00:00,01:00,02:00\nuci,2007-01-01,1.5,2,3\n\"h 2\",2007-01-02,4,5,90\n";
+        let d = from_csv(&file("wide.csv", text), (0.0, 80.0)).unwrap();
+        assert_eq!(d.rows, vec![vec![1.5, 2.0, 3.0], vec![4.0, 5.0, 80.0]]);
+        assert_eq!(d.clipped, 1);
+        let text = "household,date,residents,appliance,00:00,12:00\nh,2007-01-01,2,,1,2\n";
+        let d = from_csv(&file("wide-meta.csv", text), (0.0, 80.0)).unwrap();
+        assert_eq!(d.rows, vec![vec![1.0, 2.0]]);
+        let e = error(
+            "appliance.csv",
+            "household,appliance,00:00,12:00\nh,,1,2\nh,fridge,1,2\n",
+        );
+        assert!(
+            e.ends_with(
+                "appliance.csv:3: a per-appliance row (`fridge`): cluster household totals only"
+            ),
+            "{e}"
+        );
+        let e = error("meta-only.csv", "household,date\nh,2007-01-01\n");
+        assert!(e.ends_with("the header names no value column"), "{e}");
     }
 
     #[test]

@@ -11,11 +11,13 @@ pub mod cer;
 pub mod csv;
 pub mod numed;
 pub mod points;
+pub mod replicate;
 
 pub use cer::{CER_HOURS, CER_MAX, CER_POOL, CER_UNITS_PER_KWH, cer_like};
 pub use csv::from_csv;
 pub use numed::{NUMED_MAX, NUMED_WEEKS, numed_like};
 pub use points::{POINTS_CLUSTERS, POINTS_MAX, points_2d};
+pub use replicate::replicate;
 
 /// A set of equally long series, one per participant.
 #[derive(Clone, Debug, PartialEq)]
