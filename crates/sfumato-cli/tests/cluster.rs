@@ -224,3 +224,143 @@ fn bad_arguments_are_one_line_errors() {
     }
     bad(&["cluster", "run", "--k", "2"], "required");
 }
+
+/// The real-data path end to end: a public real format (the CER smart-meter
+/// file's `ID DAYCODE KWH`, half-hourly kWh) → `traces import` (hourly
+/// daily profiles, clipped) → `traces replicate` (App. D's jittered copies)
+/// → `cluster run --input` with DP initialisation. The fixture
+/// `tests/data/cer_12_meters.txt` was made for this test: 12 meters in
+/// three behaviours (an evening peak, morning and evening peaks, high all
+/// day), 5 days each, ±10 % noise.
+#[test]
+fn real_format_profiles_are_imported_replicated_and_clustered() {
+    let dir = scratch("cluster-real");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cer_12_meters.txt");
+    let daily = dir.join("daily.csv");
+    let population = dir.join("population.csv");
+    ok(&[
+        "traces",
+        "import",
+        "--format",
+        "cer",
+        fixture,
+        "--out",
+        s(&daily),
+        "--clip",
+        "0:8",
+    ]);
+    ok(&[
+        "traces",
+        "replicate",
+        s(&daily),
+        "--copies",
+        "20",
+        "--jitter",
+        "0.05",
+        "--out",
+        s(&population),
+    ]);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "cluster",
+            "run",
+            "--input",
+            s(&population),
+            "--range",
+            "0,8",
+            "--k",
+            "3",
+            "--epsilon",
+            "5",
+            "--iterations",
+            "4",
+            "--encryption",
+            "insecure-plaintext",
+        ];
+        args.extend_from_slice(extra);
+        json(&args)
+    };
+    let v = run(&[]);
+    assert_eq!(v["participants"], 1200);
+    assert_eq!(v["secure"], false);
+    assert!(v["init"].as_str().unwrap().starts_with("DP initialisation"));
+    // Iteration 1 is the DP initialisation: one centroid in, k out.
+    let its = v["iterations"].as_array().unwrap();
+    assert_eq!(its[0]["centroids_in"], 1);
+    assert_eq!(its[0]["centroids_out"], 3);
+    // The budget is within ε: the initialisation's 5 %, then GREEDY's
+    // 1 − 2⁻⁴ of the remaining 95 % over 4 iterations.
+    let spent: f64 = v["budgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_f64().unwrap())
+        .sum();
+    assert!(
+        (spent - (0.25 + 4.75 * 15.0 / 16.0)).abs() < 1e-9,
+        "{spent}"
+    );
+    // The result keeps at least half the centroids and most of the
+    // structure, and beats the centralized DP k-means (diffprivlib's).
+    let result = &v["result"];
+    assert!(result["centroids"].as_u64().unwrap() >= 2, "{result}");
+    let intra = result["intra"].as_f64().unwrap();
+    let full = v["full_inertia"].as_f64().unwrap();
+    assert!(intra < 0.2 * full, "{intra} of {full}");
+    assert!(intra < v["dp_lloyd"]["intra"].as_f64().unwrap(), "{v}");
+    assert!(v["kmeans_pp"]["intra"].as_f64().unwrap() <= intra);
+    // The same seed replays.
+    assert_eq!(run(&[])["result"], v["result"]);
+    // A data-independent start in the range is still available.
+    let r = run(&["--init", "range"]);
+    assert_eq!(r["iterations"][0]["centroids_in"], 3);
+}
+
+#[test]
+fn options_that_do_not_fit_the_data_are_one_line_errors() {
+    bad(
+        &[
+            "cluster",
+            "run",
+            "--synthetic",
+            "cer",
+            "--participants",
+            "100",
+            "--range",
+            "0,80",
+            "--encryption",
+            "insecure-plaintext",
+        ],
+        "--range applies to --input only",
+    );
+    let dir = scratch("cluster-init-errors");
+    let data = dir.join("series.csv");
+    std::fs::write(&data, "1,2\n3,4\n5,6\n").unwrap();
+    let base = [
+        "cluster",
+        "run",
+        "--input",
+        s(&data),
+        "--range",
+        "0,10",
+        "--k",
+        "2",
+        "--encryption",
+        "insecure-plaintext",
+    ];
+    fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        a
+    }
+    bad(
+        &with(&base, &["--init", "generator"]),
+        "--init generator needs --synthetic",
+    );
+    bad(&with(&base, &["--init-budget", "1.5"]), "--init-budget");
+    bad(&with(&base, &["--stop-noise", "0"]), "--stop-noise");
+    bad(&with(&base, &["--stop-noise", "maybe"]), "--stop-noise");
+    // `off` runs every iteration.
+    let v = json(&with(&base, &["--stop-noise", "off", "--iterations", "2"]));
+    assert_eq!(v["stop_noise"], serde_json::Value::Null);
+}

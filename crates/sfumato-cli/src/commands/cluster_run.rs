@@ -240,7 +240,7 @@ fn quality(args: &ClusterRunArgs, d: &Data) -> Result<Quality, CliError> {
     };
     let (lo, hi) = d.set.range;
     Ok(Quality {
-        init: d.dp_init.then(|| DpInit {
+        init: d.dp_init.then_some(DpInit {
             k: args.k as usize,
             radius: 1e-3 * (hi - lo),
             seed: args.runtime.seed ^ 0x0d91_417a,

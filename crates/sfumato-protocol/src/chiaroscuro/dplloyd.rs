@@ -203,7 +203,7 @@ fn bounded_laplace<R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> f64 {
     let width = upper - lower;
-    if !(width > 0.0) {
+    if width.is_nan() || width <= 0.0 {
         return lower;
     }
     let b = bounded_laplace_scale(sensitivity, epsilon, width);
