@@ -114,6 +114,13 @@ impl NodeRng {
     }
 }
 
+/// A uniform variate in the open interval (0, 1) from the top 53 bits of
+/// one word: for public choices and centralized baselines, never for the
+/// exact noise protocols release data with.
+pub fn open_unit<R: rand_core::Rng + ?Sized>(rng: &mut R) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
 /// `rand_core`'s traits for a generator of 32-bit words: words in order,
 /// a u64 as two words (low first), bytes as little-endian words.
 macro_rules! word_rng {

@@ -19,9 +19,9 @@ use sfumato_protocol::chiaroscuro::packing::{
 };
 use sfumato_protocol::chiaroscuro::params::periods_for_exchanges;
 use sfumato_protocol::chiaroscuro::{
-    AdditiveScheme, ChiaroscuroEvent, ChiaroscuroParams, DamgardJurik, DpInit, InsecureKeyShare,
-    InsecurePlaintext, Participant, Quality, Shared, SmoothingMode, dp_lloyd, inertia, kmeans_pp,
-    lloyd_step, perturbed_kmeans,
+    AdditiveScheme, Baselines, ChiaroscuroEvent, ChiaroscuroParams, DamgardJurik, DpInit,
+    InsecureKeyShare, InsecurePlaintext, KMEANS_PP_RESTARTS, Participant, Quality, Shared,
+    SmoothingMode, baselines, inertia, lloyd_step,
 };
 use sfumato_protocol::gossip::PeerSampling;
 use sfumato_protocol::{NodeId, NodeRng, Time};
@@ -533,14 +533,6 @@ pub(crate) struct IterationRow {
     pub(crate) removed_shares: Option<u64>,
 }
 
-/// A baseline's iteration.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct BaselineRow {
-    pub(crate) intra_before: f64,
-    pub(crate) intra_after: f64,
-    pub(crate) centroids: usize,
-}
-
 /// Runs the command.
 pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliError> {
     let d = data(args)?;
@@ -794,7 +786,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
                 refs.dp_lloyd.iterations,
                 refs.dp_lloyd.intra,
                 refs.dp_lloyd.used,
-                p.k().max(args.k as usize),
+                p.k(),
             ))?;
         }
         None => out.line("result: no iteration published centroids")?,
@@ -842,77 +834,33 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     Ok(())
 }
 
-/// How many k-means++ restarts the non-private reference keeps the best of.
-pub(crate) const KMEANS_PP_RESTARTS: u32 = 3;
-
-/// The baselines a run is compared with.
-pub(crate) struct References {
-    /// Lloyd's k-means from the centroids the protocol started its first
-    /// clustering iteration from (after DP initialisation, its expansion).
-    pub(crate) lloyd: Vec<BaselineRow>,
-    /// The centralized perturbed k-means on the run's parameters.
-    pub(crate) centralized: Vec<BaselineRow>,
-    /// The best non-private k-means (k-means++, restarts, to convergence).
-    pub(crate) kmeans_pp: Option<f64>,
-    /// The centralized DP k-means of diffprivlib.
-    pub(crate) dp_lloyd: sfumato_protocol::chiaroscuro::DpLloyd,
-}
-
 /// Runs the baselines on the true data (oracles no participant has).
 pub(crate) fn references(
     d: &Data,
     p: &ChiaroscuroParams,
     s: &ChiaroscuroSummary,
     args: &ClusterRunArgs,
-) -> Result<References, CliError> {
-    let seed = args.runtime.seed;
-    let iterations = p.max_iterations() as usize;
-    let lloyd = if d.dp_init {
-        // The same start as the protocol's first clustering iteration.
-        let start = s
-            .iterations
+) -> Result<Baselines, CliError> {
+    // With DP initialisation, the same start as the protocol's first
+    // clustering iteration.
+    let start = d.dp_init.then(|| {
+        s.iterations
             .first()
             .and_then(|i| i.result.as_ref())
             .map(|r| r.centroids.clone())
-            .unwrap_or_else(|| d.initial.clone());
-        let before = inertia(&d.set.rows, &lloyd_step(&d.set.rows, &d.initial)).intra;
-        let mut rows = vec![BaselineRow {
-            intra_before: before,
-            intra_after: before,
-            centroids: start.len(),
-        }];
-        rows.extend(lloyd_baseline(
-            &d.set.rows,
-            &start,
-            iterations.saturating_sub(1),
-        ));
-        rows
-    } else {
-        lloyd_baseline(&d.set.rows, &d.initial, iterations)
-    };
-    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x0ce4_77a1);
-    let centralized = perturbed_kmeans(&d.set.rows, p, &mut rng)?
-        .into_iter()
-        .map(|r| BaselineRow {
-            intra_before: r.before.intra,
-            intra_after: r.after.intra,
-            centroids: r.centroids.len(),
-        })
-        .collect();
-    let k = args.k as usize;
-    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x6b6d_2b2b);
-    let kmeans_pp = kmeans_pp(&d.set.rows, k, KMEANS_PP_RESTARTS, 100, &mut rng).map(|(_, q)| q);
+            .unwrap_or_else(|| d.initial.clone())
+    });
     let total = Epsilon::parse(&args.epsilon)
         .map_err(|e| CliError::usage(format!("--epsilon {}: {e}", args.epsilon)))?
         .to_f64_down();
-    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x00d9_11d1);
-    let dp_lloyd = dp_lloyd(&d.set.rows, k, total, d.set.range, &mut rng)?;
-    Ok(References {
-        lloyd,
-        centralized,
-        kmeans_pp,
-        dp_lloyd,
-    })
+    Ok(baselines(
+        &d.set.rows,
+        p,
+        start.as_deref(),
+        args.k as usize,
+        total,
+        args.runtime.seed,
+    )?)
 }
 
 /// The oracle's figures per iteration.
@@ -947,26 +895,6 @@ pub(crate) fn evaluate(
             Some(r) if !r.centroids.is_empty() => centroids = r.centroids.clone(),
             _ => break,
         }
-    }
-    out
-}
-
-pub(crate) fn lloyd_baseline(
-    data: &[Vec<f64>],
-    initial: &[Vec<f64>],
-    iterations: usize,
-) -> Vec<BaselineRow> {
-    let mut c = initial.to_vec();
-    let mut out = Vec::new();
-    for _ in 0..iterations {
-        let next = lloyd_step(data, &c);
-        let before = inertia(data, &next).intra;
-        out.push(BaselineRow {
-            intra_before: before,
-            intra_after: before,
-            centroids: next.len(),
-        });
-        c = next;
     }
     out
 }

@@ -18,9 +18,10 @@ use sfumato_traces::synthetic::{CER_MAX, CER_UNITS_PER_KWH, cer_like};
 use sfumato_traces::{Date, Resolution};
 
 use crate::cli_cluster::EncryptionArg;
-use crate::commands::cluster_run::{Data, Setup, evaluate, execute, lloyd_baseline};
+use crate::commands::cluster_run::{Data, Setup, evaluate, execute};
 use crate::commands::demo::{Scenario, Section};
 use crate::error::CliError;
+use sfumato_protocol::chiaroscuro::lloyd_baseline;
 
 /// Households clustered (the step must stay quick).
 const HOUSEHOLDS: u64 = 2_000;

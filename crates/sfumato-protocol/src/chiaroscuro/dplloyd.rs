@@ -23,10 +23,12 @@
 //! mechanism sfumato releases data with.
 
 use rand_core::CryptoRng;
+use sfumato_dp::continuous::laplace_cdf;
 
-use crate::chiaroscuro::kmeans::{assign, distance2, inertia};
+use crate::chiaroscuro::kmeans::{assign, distance2, inertia, means};
 use crate::chiaroscuro::quality::SU_RHO;
 use crate::error::{ProtocolError, Result};
+use crate::rng::open_unit as uniform;
 
 /// What DPLloyd produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,7 +54,8 @@ pub fn iterations(epsilon: f64, k: usize, n: usize, d: usize) -> u32 {
 }
 
 /// Runs DPLloyd on `data` (every series of length d, every value in
-/// `[lo, hi]`) for k clusters with total budget `epsilon`.
+/// `[lo, hi]`: clip before, as `cluster run` does) for k clusters with
+/// total budget `epsilon`.
 pub fn dp_lloyd<R: CryptoRng + ?Sized>(
     data: &[Vec<f64>],
     k: usize,
@@ -78,24 +81,14 @@ pub fn dp_lloyd<R: CryptoRng + ?Sized>(
     let (eps_sum, eps_count) = (unit, unit * parts_count);
     let mut centroids = sphere_packing(k, d, (lo, hi), rng);
     for _ in 0..t {
-        let a = assign(data, &centroids);
-        let mut sums = vec![vec![0.0; d]; k];
-        let mut counts = vec![0u64; k];
-        for (s, j) in data.iter().zip(&a) {
-            if let Some(j) = *j {
-                counts[j] += 1;
-                for (acc, v) in sums[j].iter_mut().zip(s) {
-                    *acc += v.clamp(lo, hi);
-                }
-            }
-        }
-        for j in 0..k {
-            if counts[j] == 0 {
+        let clusters = means(data, &assign(data, &centroids), k);
+        for (centroid, (sum, count)) in centroids.iter_mut().zip(clusters) {
+            if count == 0 {
                 continue;
             }
-            let noisy = folded_geometric(counts[j] as f64, eps_count, rng);
+            let noisy = folded_geometric(count as f64, eps_count, rng);
             let bounds = (noisy * lo, noisy * hi);
-            centroids[j] = sums[j]
+            *centroid = sum
                 .iter()
                 .map(|s| bounded_laplace(*s, hi - lo, eps_sum, bounds, rng) / noisy)
                 .collect();
@@ -112,11 +105,6 @@ pub fn dp_lloyd<R: CryptoRng + ?Sized>(
         used: used.iter().filter(|u| **u).count(),
         centroids,
     })
-}
-
-/// A uniform variate in (0, 1) from 53 random bits.
-fn uniform<R: CryptoRng + ?Sized>(rng: &mut R) -> f64 {
-    ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
 }
 
 /// k data-independent centroids spread in the box (see the module docs).
@@ -208,13 +196,7 @@ fn bounded_laplace<R: CryptoRng + ?Sized>(
     }
     let b = bounded_laplace_scale(sensitivity, epsilon, width);
     let x = value.clamp(lower, upper);
-    let cdf = |z: f64| {
-        if z < 0.0 {
-            0.5 * (z / b).exp()
-        } else {
-            1.0 - 0.5 * (-z / b).exp()
-        }
-    };
+    let cdf = |z: f64| laplace_cdf(z, b);
     let quantile = |u: f64| {
         if u < 0.5 {
             b * (2.0 * u).ln()

@@ -51,8 +51,12 @@ pub fn means(data: &[Vec<f64>], assignment: &[Option<usize>], k: usize) -> Vec<(
 /// One iteration of Lloyd's algorithm: the means of the clusters the
 /// centroids induce; a centroid whose cluster is empty disappears.
 pub fn lloyd_step(data: &[Vec<f64>], centroids: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let a = assign(data, centroids);
-    means(data, &a, centroids.len())
+    centroids_of(data, &assign(data, centroids), centroids.len())
+}
+
+/// The means of the k clusters an assignment makes; empty ones disappear.
+fn centroids_of(data: &[Vec<f64>], assignment: &[Option<usize>], k: usize) -> Vec<Vec<f64>> {
+    means(data, assignment, k)
         .into_iter()
         .filter(|(_, c)| *c > 0)
         .map(|(sum, c)| sum.into_iter().map(|v| v / c as f64).collect())
@@ -119,7 +123,7 @@ pub fn kmeans_pp<R: rand_core::CryptoRng + ?Sized>(
     if data.is_empty() || k == 0 {
         return None;
     }
-    let uniform = |r: &mut R| ((r.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    let uniform = crate::rng::open_unit::<R>;
     let mut best: Option<(Vec<Vec<f64>>, f64)> = None;
     for _ in 0..restarts.max(1) {
         let first = ((uniform(rng) * data.len() as f64) as usize).min(data.len() - 1);
@@ -145,9 +149,11 @@ pub fn kmeans_pp<R: rand_core::CryptoRng + ?Sized>(
             }
             centroids.push(c);
         }
+        // One assignment per step: the labels of the current centroids
+        // give both the next means and the convergence test.
         let mut labels = assign(data, &centroids);
         for _ in 0..max_iterations {
-            centroids = lloyd_step(data, &centroids);
+            centroids = centroids_of(data, &labels, centroids.len());
             let next = assign(data, &centroids);
             if next == labels {
                 break;
@@ -210,12 +216,7 @@ mod tests {
     #[test]
     fn kmeans_pp_finds_separated_groups() {
         use rand_core::SeedableRng;
-        let d: Vec<Vec<f64>> = (0..300)
-            .map(|i| {
-                let g = (i % 3) as f64 * 20.0;
-                vec![g + (i * 7 % 11) as f64 / 3.0, g + (i * 5 % 13) as f64 / 4.0]
-            })
-            .collect();
+        let d = three_groups();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         let (c, q) = kmeans_pp(&d, 3, 3, 50, &mut rng).unwrap();
         assert_eq!(c.len(), 3);
@@ -223,15 +224,19 @@ mod tests {
         assert!(kmeans_pp(&[], 3, 1, 1, &mut rng).is_none());
     }
 
-    #[test]
-    fn lloyd_never_increases_the_intra_inertia() {
-        // A small deterministic spread of points in 3 groups.
-        let d: Vec<Vec<f64>> = (0..300)
+    /// A small deterministic spread of 300 points in 3 groups.
+    fn three_groups() -> Vec<Vec<f64>> {
+        (0..300)
             .map(|i| {
                 let g = (i % 3) as f64 * 20.0;
                 vec![g + (i * 7 % 11) as f64 / 3.0, g + (i * 5 % 13) as f64 / 4.0]
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn lloyd_never_increases_the_intra_inertia() {
+        let d = three_groups();
         // From a poor start (a local optimum: one group split in two) and
         // from a good one (the three groups found).
         for (start, bound) in [([0.0, 1.0, 2.0], 200.0), ([0.0, 20.0, 40.0], 5.0)] {

@@ -12,11 +12,14 @@
 //!   the evaluation (§6): Lloyd's k-means, Def. 1's inertia, the
 //!   centralized perturbed k-means; [`dplloyd`] — diffprivlib's DP k-means
 //!   (Su et al.'s DPLloyd), the centralized DP baseline;
+//! * [`baselines`] — what a run is measured against, computed once for
+//!   every front end;
 //! * [`quality`] — what keeps clusters alive under noise: the budget split
 //!   between sums and counts, DP initialisation, adaptive smoothing and
 //!   the noise-aware stop (§5).
 
 pub mod additive;
+pub mod baselines;
 pub mod decryption;
 pub mod dplloyd;
 pub mod eesum;
@@ -32,6 +35,7 @@ pub use additive::{
     AdditiveScheme, DamgardJurik, DjPartial, DjVector, InsecureKeyShare, InsecurePlaintext,
     InsecurePlaintextVector,
 };
+pub use baselines::{BaselineIteration, Baselines, KMEANS_PP_RESTARTS, baselines, lloyd_baseline};
 pub use decryption::{DecryptionState, Published, Summary};
 pub use dplloyd::{DpLloyd, dp_lloyd};
 pub use eesum::EncryptedMeans;

@@ -45,7 +45,7 @@ use crate::chiaroscuro::eesum::EncryptedMeans;
 use crate::chiaroscuro::kmeans::nearest;
 use crate::chiaroscuro::messages::{ChiaroscuroMessage, Correction};
 use crate::chiaroscuro::params::{ChiaroscuroParams, Phase, WEIGHT_ORIGIN};
-use crate::chiaroscuro::perturbed::{PublishedMeans, stop_after};
+use crate::chiaroscuro::perturbed::stop_after;
 use crate::context::NodeContext;
 use crate::dream::Lambda;
 use crate::dream::noise::ShareSampler;
@@ -435,15 +435,14 @@ impl<S: AdditiveScheme> Participant<S> {
             self.status = Status::NoCentroids;
         } else if moved.is_some_and(|m| m < theta) {
             self.status = Status::Converged;
-        } else {
-            let means = PublishedMeans {
-                centroids: p.centroids.clone(),
-                counts: p.counts.clone(),
-                eliminated: p.eliminated,
-            };
-            if stop_after(iteration, entering, &means, &self.shared.params) {
-                self.status = Status::NoiseOverwhelms;
-            }
+        } else if stop_after(
+            iteration,
+            entering,
+            &p.centroids,
+            &p.counts,
+            &self.shared.params,
+        ) {
+            self.status = Status::NoiseOverwhelms;
         }
         self.last = Some(p);
     }

@@ -147,14 +147,16 @@ pub fn publish_means(values: &[f64], iteration: u32, p: &ChiaroscuroParams) -> P
     out
 }
 
-/// Whether the run stops after `iteration` published `published`: fewer
+/// Whether the run stops after `iteration` published `centroids` with
+/// their noisy `counts`, having entered it with `entering` centroids: fewer
 /// than two centroids left of several, or [`noise_overwhelms`] for the
 /// next iteration's sum scale (§5.1 fn. 9). Never after the DP
 /// initialisation's iteration, nor after the last.
 pub fn stop_after(
     iteration: u32,
     entering: usize,
-    published: &PublishedMeans,
+    centroids: &[Vec<f64>],
+    counts: &[f64],
     p: &ChiaroscuroParams,
 ) -> bool {
     if p.is_init_iteration(iteration) {
@@ -163,12 +165,12 @@ pub fn stop_after(
     let Some(ratio) = p.quality.stop_noise else {
         return false;
     };
-    if entering >= 2 && published.centroids.len() < 2 {
+    if entering >= 2 && centroids.len() < 2 {
         return true;
     }
     match (p.noise_scales(iteration), p.noise_scales(iteration + 1)) {
         (Some((now, _)), Some((next, _))) => {
-            noise_overwhelms(&published.centroids, &published.counts, (now, next), ratio)
+            noise_overwhelms(centroids, counts, (now, next), ratio)
         }
         _ => false,
     }
@@ -214,7 +216,13 @@ pub fn perturbed_kmeans<R: CryptoRng + ?Sized>(
             values.push(*count as f64 + count_noise.sample(rng));
         }
         let published = publish_means(&values, i, p);
-        let stop = stop_after(i, centroids.len(), &published, p);
+        let stop = stop_after(
+            i,
+            centroids.len(),
+            &published.centroids,
+            &published.counts,
+            p,
+        );
         out.push(IterationReport {
             before: inertia(data, &exact_means),
             after: inertia(data, &published.centroids),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chiaroscuro::kmeans::distance2;
 use crate::chiaroscuro::perturbed::smooth;
-use crate::rng::{NodeRng, RngKey};
+use crate::rng::{NodeRng, RngKey, open_unit};
 
 /// Su et al.'s coordinate normalisation factor ρ (Su, Cao, Li, Bertino,
 /// Jin, "Differentially private k-means clustering", CODASPY 2016, §4.2),
@@ -113,8 +113,7 @@ impl DpInit {
 /// A standard normal variate (Box–Muller) from 53-bit uniforms; used for
 /// public directions only, never for noise.
 fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u = |r: &mut R| ((r.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-    let (a, b) = (u(rng), u(rng));
+    let (a, b) = (open_unit(rng), open_unit(rng));
     (-2.0 * a.ln()).sqrt() * (core::f64::consts::TAU * b).cos()
 }
 
