@@ -207,6 +207,15 @@ impl PairwiseMasks {
         self.peers.iter().map(|(id, _)| *id)
     }
 
+    /// Each peer's id and pairwise key `K_{i,j}`, ascending by id: for a
+    /// meter's durable state only ([`PairwiseMasks::new`] rebuilds the
+    /// masks from them). The keys zeroize on drop.
+    pub fn peer_keys(&self) -> impl Iterator<Item = (u64, PairwiseKey)> + '_ {
+        self.peers
+            .iter()
+            .map(|(id, prf)| (*id, PairwiseKey::from_bytes(&prf.to_key_bytes())))
+    }
+
     /// The selection probability `w/(N−1)`.
     pub fn selection_probability(&self) -> f64 {
         self.selection_probability

@@ -127,6 +127,13 @@ impl Prf {
         Self { key: *key }
     }
 
+    /// The key, for a node's durable state only (a runtime that must
+    /// survive a restart stores it where only the node can read it). The
+    /// copy zeroizes on drop.
+    pub fn to_key_bytes(&self) -> zeroize::Zeroizing<[u8; PRF_KEY_LEN]> {
+        zeroize::Zeroizing::new(self.key)
+    }
+
     fn stream(&self, nonce: PrfNonce) -> ChaCha20 {
         ChaCha20::new(&self.key.into(), &nonce.0.into())
     }

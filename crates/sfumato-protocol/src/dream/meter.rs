@@ -11,16 +11,19 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use sfumato_crypto::symmetric::{
-    AgreementKeyPair, AgreementPublicKey, MaskKey, PairwiseMasks, Prf, aggregator_key, encrypt,
-    pairwise_key,
+    AgreementKeyPair, AgreementPublicKey, MaskKey, PairwiseKey, PairwiseMasks, Prf, aggregator_key,
+    encrypt, pairwise_key,
 };
+use zeroize::Zeroizing;
 
 use crate::context::NodeContext;
+use crate::dream::durable::{MeterKeys, MeterState, NodeState, PeerKey, encode_state};
 use crate::dream::ledger::PrivacyLedger;
 use crate::dream::messages::DreamMessage;
 use crate::dream::node::{DreamNode, DreamTimer};
 use crate::dream::noise::noise_share;
 use crate::dream::params::ClusterPlan;
+use crate::error::{ProtocolError, Result};
 use crate::node::{NodeId, Time};
 use crate::rng::NodeRng;
 
@@ -82,6 +85,84 @@ impl Meter {
     /// Whether the set-up gave it its keys.
     pub fn is_keyed(&self) -> bool {
         self.masks.is_some()
+    }
+
+    /// The meter's durable state (see [`crate::dream::durable`]): its
+    /// long-term key, the keys of §5.1, the open C_i and its ledger.
+    /// Secret: zeroized on drop.
+    pub fn snapshot(&self) -> Result<Zeroizing<Vec<u8>>> {
+        let keys = match (&self.masks, &self.keystream) {
+            (Some(masks), Some(keystream)) => Some(MeterKeys {
+                keystream: *keystream.to_key_bytes(),
+                peers: masks
+                    .peer_keys()
+                    .map(|(peer, key)| PeerKey {
+                        peer,
+                        key: *key.as_bytes(),
+                    })
+                    .collect(),
+            }),
+            _ => None,
+        };
+        encode_state(&NodeState::Meter(MeterState {
+            index: self.index,
+            identity: *self.identity.to_secret_bytes(),
+            keys,
+            pending: self.pending.iter().map(|(t, c)| (*t, c.value())).collect(),
+            ledger: self.ledger.clone(),
+            noise_failures: self.noise_failures,
+        }))
+    }
+
+    /// Meter `index` of `plan` as [`Meter::snapshot`] left it, with its
+    /// readings supplied again. Errors: bytes that are not a meter's
+    /// snapshot, or the snapshot of another meter.
+    pub fn restore(
+        plan: Arc<ClusterPlan>,
+        index: u32,
+        readings: Arc<[u64]>,
+        snapshot: &[u8],
+    ) -> Result<Meter> {
+        let NodeState::Meter(state) = crate::dream::durable::decode_state(snapshot)? else {
+            return Err(ProtocolError::Malformed(
+                "the snapshot is not a meter's".into(),
+            ));
+        };
+        if state.index != index {
+            return Err(ProtocolError::Malformed(format!(
+                "the snapshot is meter {}'s, not meter {index}'s",
+                state.index
+            )));
+        }
+        let (masks, keystream) = match &state.keys {
+            Some(keys) => {
+                let masks = PairwiseMasks::new(
+                    u64::from(index),
+                    keys.peers
+                        .iter()
+                        .map(|p| (p.peer, PairwiseKey::from_bytes(&p.key))),
+                    plan.params.selection_probability(),
+                )
+                .map_err(|e| ProtocolError::Malformed(e.to_string()))?;
+                (Some(masks), Some(Prf::new(&keys.keystream)))
+            }
+            None => (None, None),
+        };
+        Ok(Meter {
+            plan,
+            index,
+            identity: AgreementKeyPair::from_secret_bytes(&state.identity),
+            readings,
+            masks,
+            keystream,
+            pending: state
+                .pending
+                .iter()
+                .map(|(t, c)| (*t, MaskKey::new(*c)))
+                .collect(),
+            ledger: state.ledger.clone(),
+            noise_failures: state.noise_failures,
+        })
     }
 
     pub(crate) fn start(&mut self, ctx: &mut NodeContext<'_, DreamNode>) {
@@ -151,7 +232,7 @@ impl Meter {
 
     pub(crate) fn on_timer(
         &mut self,
-        _now: Time,
+        now: Time,
         timer: DreamTimer,
         ctx: &mut NodeContext<'_, DreamNode>,
     ) {
@@ -162,6 +243,13 @@ impl Meter {
         }
         if t + 1 < params.slots {
             ctx.set_timer(params.slot_time(t + 1), DreamTimer::Slot(t + 1));
+        }
+        if now >= params.slot_time(t).plus(params.window) {
+            // A meter that was down (a restart) wakes after the slot's
+            // window: the supplier would drop the reading, so sending it
+            // would cost privacy (§7.3's ledger) for nothing.
+            self.ledger.record_nothing();
+            return;
         }
         let (Some(masks), Some(keystream)) = (&self.masks, &self.keystream) else {
             self.ledger.record_nothing();

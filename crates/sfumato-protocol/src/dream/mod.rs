@@ -15,8 +15,11 @@
 //!   published with too little noise;
 //! * [`ledger`] — a household's privacy ledger ε(t) = X_t / λ(t), summed
 //!   over windows of s slots (§7.3);
-//! * [`node`] — one node type for the simulator: meter or supplier.
+//! * [`node`] — one node type for the simulator: meter or supplier;
+//! * [`durable`] — what a meter and the supplier keep across a restart
+//!   (the network runtime's durable state).
 
+pub mod durable;
 pub mod ledger;
 pub mod messages;
 pub mod meter;

@@ -8,8 +8,9 @@ use crate::dream::meter::Meter;
 use crate::dream::supplier::Supplier;
 use crate::node::{Node, NodeId, Time};
 
-/// Timers of DREAM nodes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Timers of DREAM nodes (serializable: the network runtime keeps a
+/// node's pending timers with its durable state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DreamTimer {
     /// Meter: take and send slot t's reading.
     Slot(u32),
@@ -70,6 +71,23 @@ pub enum DreamNode {
 }
 
 impl DreamNode {
+    /// The node's durable state ([`Meter::snapshot`],
+    /// [`Supplier::snapshot`]).
+    pub fn snapshot(&self) -> crate::error::Result<zeroize::Zeroizing<Vec<u8>>> {
+        match self {
+            DreamNode::Meter(m) => m.snapshot(),
+            DreamNode::Supplier(s) => s.snapshot(),
+        }
+    }
+
+    /// The supplier, if this is one.
+    pub fn supplier(&self) -> Option<&Supplier> {
+        match self {
+            DreamNode::Supplier(s) => Some(s),
+            DreamNode::Meter(_) => None,
+        }
+    }
+
     /// The meter, if this is one.
     pub fn meter(&self) -> Option<&Meter> {
         match self {

@@ -16,11 +16,15 @@ use sfumato_crypto::symmetric::{
     pairwise_key, sum_keys,
 };
 
+use zeroize::Zeroizing;
+
 use crate::context::NodeContext;
+use crate::dream::durable::{NodeState, SlotRecord, SupplierState, decode_state, encode_state};
 use crate::dream::messages::DreamMessage;
 use crate::dream::meter::KEYSTREAM_CONTEXT;
 use crate::dream::node::{DreamEvent, DreamNode, DreamTimer, SlotOutcome, SlotStatus};
 use crate::dream::params::ClusterPlan;
+use crate::error::{ProtocolError, Result};
 use crate::node::{NodeId, Time};
 use crate::rng::NodeRng;
 
@@ -61,6 +65,80 @@ impl Supplier {
             registered: BTreeMap::new(),
             keystreams: BTreeMap::new(),
             slots: BTreeMap::new(),
+        }
+    }
+
+    /// The supplier's durable state (see [`crate::dream::durable`]): its
+    /// key, the registered meters and every slot's state, closed slots
+    /// included. Secret: zeroized on drop.
+    pub fn snapshot(&self) -> Result<Zeroizing<Vec<u8>>> {
+        encode_state(&NodeState::Supplier(SupplierState {
+            identity: *self.identity.to_secret_bytes(),
+            registered: self.registered.iter().map(|(k, p)| (*k, *p)).collect(),
+            keyed: !self.keystreams.is_empty(),
+            slots: self
+                .slots
+                .iter()
+                .map(|(t, s)| SlotRecord {
+                    slot: *t,
+                    readings: s.readings.iter().map(|(k, c)| (*k, *c)).collect(),
+                    asked: s.asked.clone(),
+                    missing: s.missing,
+                    replies: s.replies.iter().map(|(k, v)| (*k, *v)).collect(),
+                    refused: s.refused,
+                    closed: s.closed,
+                })
+                .collect(),
+        }))
+    }
+
+    /// The supplier of `plan` as [`Supplier::snapshot`] left it. Errors:
+    /// bytes that are not a supplier's snapshot.
+    pub fn restore(plan: Arc<ClusterPlan>, snapshot: &[u8]) -> Result<Supplier> {
+        let NodeState::Supplier(state) = decode_state(snapshot)? else {
+            return Err(ProtocolError::Malformed(
+                "the snapshot is not a supplier's".into(),
+            ));
+        };
+        let mut supplier = Supplier {
+            plan,
+            identity: AgreementKeyPair::from_secret_bytes(&state.identity),
+            registered: state.registered.iter().copied().collect(),
+            keystreams: BTreeMap::new(),
+            slots: state
+                .slots
+                .iter()
+                .map(|r| {
+                    (
+                        r.slot,
+                        SlotState {
+                            readings: r.readings.iter().copied().collect(),
+                            asked: r.asked.clone(),
+                            missing: r.missing,
+                            replies: r.replies.iter().copied().collect(),
+                            refused: r.refused,
+                            closed: r.closed,
+                        },
+                    )
+                })
+                .collect(),
+        };
+        if state.keyed {
+            supplier.derive_keystreams();
+        }
+        Ok(supplier)
+    }
+
+    /// K'_i of every registered meter (§5.1).
+    fn derive_keystreams(&mut self) {
+        for (k, public) in &self.registered {
+            if let Ok(key) = pairwise_key(
+                &self.identity,
+                &AgreementPublicKey::from(*public),
+                KEYSTREAM_CONTEXT,
+            ) {
+                self.keystreams.insert(*k, Prf::from(&key));
+            }
         }
     }
 
@@ -140,15 +218,7 @@ impl Supplier {
 
     /// §5.1: the directory, and the keystream keys of registered meters.
     fn set_up(&mut self, ctx: &mut NodeContext<'_, DreamNode>) {
-        for (k, public) in &self.registered {
-            if let Ok(key) = pairwise_key(
-                &self.identity,
-                &AgreementPublicKey::from(*public),
-                KEYSTREAM_CONTEXT,
-            ) {
-                self.keystreams.insert(*k, Prf::from(&key));
-            }
-        }
+        self.derive_keystreams();
         ctx.work("x25519", self.registered.len() as u64);
         let meters: Vec<(u32, [u8; 32])> = self.registered.iter().map(|(k, p)| (*k, *p)).collect();
         let supplier = self.identity.public_key().to_bytes();
