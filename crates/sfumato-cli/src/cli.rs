@@ -70,6 +70,9 @@ pub(crate) enum Command {
     /// The simulator: gossip protocols over millions of nodes on timely dataflow
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Sim(crate::cli_sim::SimCommand),
+    /// The network runtime: DREAM deployed as real hosts over mutually authenticated TLS
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
+    Net(crate::cli_net::NetCommand),
     /// Distributed noise at work on a neighbourhood of simulated smart meters
     Demo(DemoArgs),
 }

@@ -32,6 +32,8 @@ pub(crate) enum CliError {
     /// Writing the output failed (a closed pipe is not reported, see
     /// [`CliError::exit_code`]).
     Io(io::Error),
+    /// A file, a socket or a host process failed (the network runtime).
+    Runtime(String),
 }
 
 impl CliError {
@@ -58,7 +60,7 @@ impl CliError {
             CliError::Traces(_) | CliError::Crypto(_) => ExitCode::from(EXIT_USAGE),
             CliError::Sim(sfumato_sim::SimError::Runtime(_)) => ExitCode::from(EXIT_IO),
             CliError::Sim(_) => ExitCode::from(EXIT_USAGE),
-            CliError::Io(_) => ExitCode::from(EXIT_IO),
+            CliError::Io(_) | CliError::Runtime(_) => ExitCode::from(EXIT_IO),
         }
     }
 }
@@ -72,6 +74,24 @@ impl fmt::Display for CliError {
             CliError::Crypto(e) => write!(f, "{e}"),
             CliError::Sim(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "cannot write the output: {e}"),
+            CliError::Runtime(e) => f.write_str(e),
+        }
+    }
+}
+
+impl From<sfumato_study::StudyError> for CliError {
+    fn from(e: sfumato_study::StudyError) -> Self {
+        use sfumato_study::StudyError as S;
+        match e {
+            S::Usage(m) => CliError::Usage(m),
+            S::Dp(e) => CliError::Dp(e),
+            S::Traces(e) => CliError::Traces(e),
+            S::Sim(e) => CliError::Sim(e),
+            S::Protocol(e) => CliError::Usage(e.to_string()),
+            S::Net(sfumato_net::NetError::Directory(m)) => {
+                CliError::Usage(format!("deployment: {m}"))
+            }
+            other => CliError::Runtime(other.to_string()),
         }
     }
 }

@@ -14,6 +14,7 @@
 mod cli;
 mod cli_cluster;
 mod cli_dream;
+mod cli_net;
 mod cli_sim;
 mod commands;
 mod error;

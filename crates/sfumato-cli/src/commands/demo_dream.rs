@@ -8,9 +8,9 @@ use sfumato_dp::Epsilon;
 use sfumato_protocol::dream::NoiseKind;
 
 use crate::commands::demo::{Scenario, Section};
-use crate::commands::dream_data::{Households, generate};
-use crate::commands::dream_deploy::{Deployment, deploy};
 use crate::error::CliError;
+use sfumato_study::dream::data::{Households, generate};
+use sfumato_study::dream::{Deployment, deploy};
 
 /// Households taken into the step (pairwise keys cost N − 1 key agreements
 /// per meter, so the step stays small).

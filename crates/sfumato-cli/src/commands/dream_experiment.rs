@@ -26,10 +26,10 @@ use sfumato_dp::{GammaShare, NoiseSampler};
 use sfumato_traces::Resolution;
 
 use crate::cli_dream::{DreamExperimentArgs, TableArg};
-use crate::commands::dream_data::{Households, generate};
-use crate::commands::dream_deploy::random_clusters;
 use crate::error::CliError;
 use crate::output::Output;
+use sfumato_study::dream::data::{Households, generate};
+use sfumato_study::dream::random_clusters;
 
 const SIZES: [usize; 5] = [100, 300, 500, 800, 1000];
 const ALPHAS: [f64; 4] = [0.0, 0.1, 0.3, 0.5];

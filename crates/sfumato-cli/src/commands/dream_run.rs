@@ -8,10 +8,10 @@ use sfumato_protocol::dream::{PrivacyLedger, SlotStatus};
 use sfumato_traces::Resolution;
 
 use crate::cli_dream::DreamRunArgs;
-use crate::commands::dream_data::{Households, generate, read};
-use crate::commands::dream_deploy::{Deployment, Outcome, deploy};
 use crate::error::CliError;
 use crate::output::{Output, human_bytes};
+use sfumato_study::dream::data::{Households, generate, read};
+use sfumato_study::dream::{Deployment, Outcome, deploy};
 
 /// One slot over all clusters.
 struct SlotRow {
@@ -69,8 +69,30 @@ pub(crate) fn run(args: &DreamRunArgs, out: &mut Output) -> Result<(), CliError>
         slots,
     };
     let o = deploy(&h, &d)?;
-    let rows = rows(&h, &o, slots);
-    print(args, &h, &o, &rows, out)
+    report(args, &h, &o, slots, None, out)
+}
+
+/// What another runtime adds to the report (`sfumato net up`): its command
+/// name, fields merged into the JSON document, and lines printed after the
+/// table in place of the simulator's run facts.
+pub(crate) struct Extra {
+    pub(crate) command: &'static str,
+    pub(crate) json: serde_json::Map<String, serde_json::Value>,
+    pub(crate) lines: Vec<String>,
+}
+
+/// Prints the per-slot report of outcome `o` of households `h` over
+/// `slots` slots.
+pub(crate) fn report(
+    args: &DreamRunArgs,
+    h: &Households,
+    o: &Outcome,
+    slots: usize,
+    extra: Option<Extra>,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let rows = rows(h, o, slots);
+    print(args, h, o, &rows, extra, out)
 }
 
 fn rows(h: &Households, o: &Outcome, slots: usize) -> Vec<SlotRow> {
@@ -121,7 +143,7 @@ where
 {
     let epsilon = Epsilon::parse(&args.epsilon)?;
     for members in &o.clusters {
-        let lambdas: Vec<f64> = crate::commands::dream_deploy::lambdas(
+        let lambdas: Vec<f64> = sfumato_study::dream::lambdas(
             h,
             members,
             &epsilon,
@@ -209,6 +231,7 @@ fn print(
     h: &Households,
     o: &Outcome,
     rows: &[SlotRow],
+    extra: Option<Extra>,
     out: &mut Output,
 ) -> Result<(), CliError> {
     let errors: Vec<f64> = rows.iter().filter_map(error).collect();
@@ -247,8 +270,8 @@ fn print(
                 })
             })
             .collect();
-        return out.json(&json!({
-            "command": "dream run",
+        let mut doc = json!({
+            "command": extra.as_ref().map_or("dream run", |e| e.command),
             "households": h.totals.len(),
             "clusters": o.clusters.len(),
             "cluster_size": args.cluster_size,
@@ -265,7 +288,11 @@ fn print(
             "cluster_slots": by_status,
             "traffic": t,
             "run": o.run,
-        }));
+        });
+        if let (Some(e), Some(map)) = (extra, doc.as_object_mut()) {
+            map.extend(e.json);
+        }
+        return out.json(&doc);
     }
     let left_out = h.totals.len() - o.clusters.len() * args.cluster_size as usize;
     out.line(format_args!(
@@ -323,6 +350,12 @@ fn print(
         t.suppliers.mean_messages(),
         human_bytes(t.suppliers.mean_bytes() as u64)
     ))?;
+    if let Some(e) = extra {
+        for l in e.lines {
+            out.line(l)?;
+        }
+        return Ok(());
+    }
     out.line(format_args!(
         "wall {:.2} s; peak memory {}",
         o.run.wall_seconds,

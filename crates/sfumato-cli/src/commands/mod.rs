@@ -12,10 +12,9 @@ mod dp_budget;
 mod dp_calibrate;
 mod dp_gossip;
 mod dp_sample;
-mod dream_data;
-mod dream_deploy;
 mod dream_experiment;
-mod dream_run;
+pub(crate) mod dream_run;
+mod net;
 mod overlay;
 mod sim_bench;
 mod sim_broadcast;
@@ -28,6 +27,7 @@ mod traces_stats;
 use crate::cli::{Command, CryptoCommand, DpCommand, OverlayCommand, TracesCommand};
 use crate::cli_cluster::ClusterCommand;
 use crate::cli_dream::DreamCommand;
+use crate::cli_net::NetCommand;
 use crate::cli_sim::SimCommand;
 use crate::error::CliError;
 use crate::output::Output;
@@ -64,6 +64,10 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Sim(SimCommand::Bench(args)) => sim_bench::run_bench(args, out),
         Command::Cluster(ClusterCommand::Run(args)) => cluster_run::run(args, out),
         Command::Cluster(ClusterCommand::Costs(args)) => cluster_costs::run(args, out),
+        Command::Net(NetCommand::Create(args)) => net::create(args, out),
+        Command::Net(NetCommand::Run(args)) => net::run(args, out),
+        Command::Net(NetCommand::Up(args)) => net::up(args, out),
+        Command::Net(NetCommand::Report(args)) => net::report(args, out),
         Command::Demo(args) => demo::run(args, out),
     }
 }

@@ -9,27 +9,27 @@ use sfumato_traces::io::wide::open_wide;
 use sfumato_traces::model::Model;
 use sfumato_traces::{Date, Resolution};
 
-use crate::error::CliError;
+use crate::error::{Result, StudyError};
 
 /// The day generated households are generated for (a winter weekday, as
 /// the demo's).
-pub(crate) const GENERATED_DATE: &str = "2024-01-17";
+pub const GENERATED_DATE: &str = "2024-01-17";
 
 /// Households' readings.
-pub(crate) struct Households {
+pub struct Households {
     /// Slot length.
-    pub(crate) resolution: Resolution,
+    pub resolution: Resolution,
     /// Wh per slot, one row per household.
-    pub(crate) totals: Vec<Vec<u64>>,
+    pub totals: Vec<Vec<u64>>,
     /// Per household, Wh per slot of each appliance (empty without a
     /// breakdown).
-    pub(crate) appliances: Vec<BTreeMap<String, Vec<f64>>>,
+    pub appliances: Vec<BTreeMap<String, Vec<f64>>>,
 }
 
 impl Households {
     /// The same readings in units of `unit_wh` Wh (rounded to the nearest
     /// unit): DREAM §5.2 quantises readings to integers before adding noise.
-    pub(crate) fn in_units(mut self, unit_wh: u64) -> Households {
+    pub fn in_units(mut self, unit_wh: u64) -> Households {
         if unit_wh > 1 {
             let u = unit_wh as f64;
             for row in &mut self.totals {
@@ -47,12 +47,12 @@ impl Households {
     }
 
     /// The true total of the households `members` in slot `t`.
-    pub(crate) fn cluster_total(&self, members: &[usize], t: usize) -> i64 {
+    pub fn cluster_total(&self, members: &[usize], t: usize) -> i64 {
         members.iter().map(|i| self.totals[*i][t] as i64).sum()
     }
 
     /// Slots per household.
-    pub(crate) fn slots(&self) -> usize {
+    pub fn slots(&self) -> usize {
         self.resolution.slots_per_day()
     }
 }
@@ -72,11 +72,7 @@ fn to_wh(kwh: &[f64]) -> Vec<u64> {
 
 /// `households` generated households, one day at `resolution`, with their
 /// appliance breakdown.
-pub(crate) fn generate(
-    households: u64,
-    resolution: Resolution,
-    seed: u64,
-) -> Result<Households, CliError> {
+pub fn generate(households: u64, resolution: Resolution, seed: u64) -> Result<Households> {
     let options = GeneratorOptions {
         resolution,
         per_appliance: true,
@@ -131,7 +127,7 @@ pub(crate) fn generate(
 
 /// The household totals of the first day of each household in a wide CSV
 /// trace file (appliance rows are kept as the breakdown).
-pub(crate) fn read(path: &Path) -> Result<Households, CliError> {
+pub fn read(path: &Path) -> Result<Households> {
     let mut resolution = None;
     let mut order: Vec<String> = Vec::new();
     let mut totals: BTreeMap<String, Vec<u64>> = BTreeMap::new();
@@ -139,7 +135,7 @@ pub(crate) fn read(path: &Path) -> Result<Households, CliError> {
     for row in open_wide(path)? {
         let row = row?;
         if resolution.is_some_and(|r| r != row.resolution) {
-            return Err(CliError::usage(format!(
+            return Err(StudyError::usage(format!(
                 "{}: rows have different slot lengths",
                 path.display()
             )));
@@ -159,7 +155,7 @@ pub(crate) fn read(path: &Path) -> Result<Households, CliError> {
         }
     }
     let Some(resolution) = resolution else {
-        return Err(CliError::usage(format!(
+        return Err(StudyError::usage(format!(
             "{}: no households",
             path.display()
         )));

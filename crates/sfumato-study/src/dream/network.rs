@@ -1,0 +1,559 @@
+//! A DREAM study as a real deployment (ARCHITECTURE.md, "Runtimes"):
+//! the same plan and nodes as [`crate::dream::simulate`], run by hosts of
+//! `sfumato-net` over mutually authenticated TLS.
+//!
+//! A deployment is a directory:
+//!
+//! * `study.json` — what to run ([`NetStudy`]): households, N, M, ε, the
+//!   clustering seed, the real-time slot schedule, the number of meter
+//!   hosts;
+//! * `directory.json` — the membership service: every node's host and
+//!   certificate, every host's address (public);
+//! * `households.csv` — the readings, when they come from a file;
+//! * `host-H.sqlite` — host H's node identities and, once it runs, its
+//!   nodes' durable state and reported events (secret: owner-only).
+//!
+//! Cluster suppliers run on host 0; meter k of every cluster on host
+//! 1 + (k mod meter hosts), so killing one meter host takes the same share
+//! of every cluster down — what DREAM §6's second round recovers from when
+//! that share is at most M.
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sfumato_dp::Epsilon;
+use sfumato_net::directory::to_hex;
+use sfumato_net::host::HostEvent;
+use sfumato_net::store::Store;
+use sfumato_net::{
+    CounterSnapshot, Directory, DirectoryEntry, Host, HostConfig, HostEntry, HostReport,
+    Membership, NodeCodec, NodeIdentity, Randomness,
+};
+use sfumato_protocol::dream::{DreamEvent, DreamMessage, DreamNode, NoiseKind, SlotOutcome};
+use sfumato_protocol::{NodeId, Time};
+use sfumato_traces::Resolution;
+use zeroize::Zeroizing;
+
+use crate::dream::data::{Households, generate, read};
+use crate::dream::plan::{Deployment, DreamPlan, Timing};
+use crate::dream::simulate::{Outcome, RoleTraffic, Traffic};
+use crate::error::{Result, StudyError};
+
+/// Where the households come from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HouseholdSource {
+    /// Generated: this many, slots of this length, this seed.
+    Generated {
+        /// Households.
+        households: u64,
+        /// Slot length (`10m`, `30m`, …).
+        slot: String,
+        /// Generator seed.
+        seed: u64,
+    },
+    /// `households.csv` in the deployment directory (a wide trace file).
+    File,
+}
+
+/// What a deployment runs (`study.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetStudy {
+    /// The deployment's name.
+    pub name: String,
+    /// The households.
+    pub households: HouseholdSource,
+    /// N.
+    pub cluster_size: u32,
+    /// M.
+    pub tolerate: u32,
+    /// ε per slot, as given (`1`, `0.5`, `1/2`).
+    pub epsilon: String,
+    /// Δ in Wh, or `None` for the cluster's largest reading.
+    pub sensitivity: Option<u64>,
+    /// Reading unit, Wh.
+    pub unit_wh: u64,
+    /// w.
+    pub partners: f64,
+    /// Noise shares.
+    pub noise: NoiseKind,
+    /// Clustering seed (public).
+    pub seed: u64,
+    /// Slots to run.
+    pub slots: usize,
+    /// Real slot length, ms.
+    pub slot_ms: u64,
+    /// Registration time before slot 0's window, ms.
+    pub setup_ms: u64,
+    /// Hosts that run meters (host 0 runs the suppliers).
+    pub meter_hosts: u32,
+}
+
+impl NetStudy {
+    fn deployment(&self) -> Result<Deployment> {
+        let epsilon = Epsilon::parse(&self.epsilon)?;
+        if epsilon.is_zero() {
+            return Err(StudyError::usage("ε must be positive"));
+        }
+        Ok(Deployment {
+            cluster_size: self.cluster_size,
+            tolerate: self.tolerate,
+            epsilon,
+            sensitivity: self.sensitivity,
+            unit_wh: self.unit_wh,
+            partners: self.partners,
+            noise: self.noise,
+            fail_rate: 0.0,
+            seed: self.seed,
+            workers: 1,
+            slots: self.slots,
+        })
+    }
+
+    /// The real-time schedule.
+    pub fn timing(&self) -> Timing {
+        Timing::real(self.slot_ms, self.setup_ms)
+    }
+}
+
+/// A deployment directory, loaded.
+pub struct NetDeployment {
+    /// Its directory.
+    pub dir: PathBuf,
+    /// What it runs.
+    pub study: NetStudy,
+    /// The households.
+    pub households: Households,
+    /// The plan.
+    pub plan: Arc<DreamPlan>,
+    /// The membership service.
+    pub membership: Arc<Membership>,
+}
+
+fn households(study: &NetStudy, dir: &Path) -> Result<Households> {
+    let h = match &study.households {
+        HouseholdSource::Generated {
+            households,
+            slot,
+            seed,
+        } => generate(*households, slot.parse::<Resolution>()?, *seed)?,
+        HouseholdSource::File => read(&dir.join("households.csv"))?,
+    };
+    Ok(h.in_units(study.unit_wh))
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| StudyError::usage(format!("{}: {e}", path.display())))?;
+    std::fs::write(path, text + "\n")
+        .map_err(|e| StudyError::io(format!("writing {}", path.display()), e))
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| StudyError::io(format!("reading {}", path.display()), e))?;
+    serde_json::from_str(&text).map_err(|e| StudyError::usage(format!("{}: {e}", path.display())))
+}
+
+/// The store of host `host`.
+pub fn store_path(dir: &Path, host: u32) -> PathBuf {
+    dir.join(format!("host-{host}.sqlite"))
+}
+
+/// Free loopback ports, one per host (bound and released: another
+/// program could take one before the hosts start, which the hosts then
+/// report as an error).
+pub fn loopback_addrs(hosts: u32) -> Result<Vec<SocketAddr>> {
+    let listeners: Vec<TcpListener> = (0..hosts)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| StudyError::io("finding a free loopback port", e))?;
+    listeners
+        .iter()
+        .map(|l| {
+            l.local_addr()
+                .map_err(|e| StudyError::io("finding a free loopback port", e))
+        })
+        .collect()
+}
+
+/// The host of node `id` in `plan` with `meter_hosts` meter hosts.
+pub fn host_of(plan: &DreamPlan, id: NodeId, meter_hosts: u32) -> u32 {
+    match plan.locate(id) {
+        Some((_, Some(k))) => 1 + k % meter_hosts.max(1),
+        _ => 0,
+    }
+}
+
+/// Creates deployment `dir` for `study`: checks the plan, draws every
+/// node's key from OS randomness, and writes the directory and one store
+/// per host. `households_file` is copied in when the study reads a file;
+/// `addrs` (one per host, host 0 first) default to free loopback ports.
+pub fn create(
+    dir: &Path,
+    study: &NetStudy,
+    households_file: Option<&Path>,
+    addrs: Option<Vec<SocketAddr>>,
+) -> Result<NetDeployment> {
+    if study.meter_hosts == 0 {
+        return Err(StudyError::usage(
+            "a deployment needs at least one meter host",
+        ));
+    }
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map_err(|e| StudyError::io(format!("reading {}", dir.display()), e))?
+            .next()
+            .is_some()
+    {
+        return Err(StudyError::usage(format!(
+            "{} exists and is not empty: choose a new directory",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StudyError::io(format!("creating {}", dir.display()), e))?;
+    match (&study.households, households_file) {
+        (HouseholdSource::File, Some(f)) => {
+            std::fs::copy(f, dir.join("households.csv"))
+                .map_err(|e| StudyError::io(format!("copying {}", f.display()), e))?;
+        }
+        (HouseholdSource::File, None) => {
+            return Err(StudyError::usage(
+                "the study reads a households file: give it",
+            ));
+        }
+        _ => {}
+    }
+    let h = households(study, dir)?;
+    let plan = DreamPlan::new(&h, &study.deployment()?, study.timing())?;
+    let hosts = study.meter_hosts + 1;
+    let addrs = match addrs {
+        Some(a) if a.len() == hosts as usize => a,
+        Some(a) => {
+            return Err(StudyError::usage(format!(
+                "{} addresses for {hosts} hosts (the supplier host and {} meter hosts)",
+                a.len(),
+                study.meter_hosts
+            )));
+        }
+        None => loopback_addrs(hosts)?,
+    };
+    let mut identities: BTreeMap<u32, Vec<NodeIdentity>> = BTreeMap::new();
+    let mut entries = Vec::with_capacity(plan.nodes() as usize);
+    for id in (0..plan.nodes()).map(NodeId) {
+        let identity = NodeIdentity::generate(id)?;
+        let host = host_of(&plan, id, study.meter_hosts);
+        entries.push(DirectoryEntry {
+            id,
+            host,
+            certificate: to_hex(&identity.certificate),
+        });
+        identities.entry(host).or_default().push(identity);
+    }
+    let directory = Directory {
+        deployment: study.name.clone(),
+        hosts: addrs
+            .iter()
+            .enumerate()
+            .map(|(h, addr)| HostEntry {
+                host: h as u32,
+                addr: *addr,
+            })
+            .collect(),
+        nodes: entries,
+    };
+    let membership = Arc::new(Membership::new(directory.clone())?);
+    for (host, ids) in &identities {
+        let mut store = Store::open(&store_path(dir, *host))?;
+        store.put_identities(ids)?;
+    }
+    write_json(&dir.join("study.json"), study)?;
+    write_json(&dir.join("directory.json"), &directory)?;
+    Ok(NetDeployment {
+        dir: dir.to_path_buf(),
+        study: study.clone(),
+        households: h,
+        plan: Arc::new(plan),
+        membership,
+    })
+}
+
+/// Loads deployment `dir`.
+pub fn load(dir: &Path) -> Result<NetDeployment> {
+    let study: NetStudy = read_json(&dir.join("study.json"))?;
+    let membership = Arc::new(Membership::load(&dir.join("directory.json"))?);
+    let h = households(&study, dir)?;
+    let plan = DreamPlan::new(&h, &study.deployment()?, study.timing())?;
+    if membership.directory().nodes.len() != plan.nodes() as usize {
+        return Err(StudyError::usage(format!(
+            "{}: the directory lists {} nodes, the study plans {}",
+            dir.display(),
+            membership.directory().nodes.len(),
+            plan.nodes()
+        )));
+    }
+    Ok(NetDeployment {
+        dir: dir.to_path_buf(),
+        study,
+        households: h,
+        plan: Arc::new(plan),
+        membership,
+    })
+}
+
+/// Saves DREAM nodes with their snapshots.
+struct DreamCodec(Arc<DreamPlan>);
+
+impl NodeCodec<DreamNode> for DreamCodec {
+    fn save(&self, node: &DreamNode) -> core::result::Result<Option<Zeroizing<Vec<u8>>>, String> {
+        node.snapshot().map(Some).map_err(|e| e.to_string())
+    }
+
+    fn restore(&self, id: NodeId, state: &[u8]) -> core::result::Result<DreamNode, String> {
+        self.0.restore_node(id, state).map_err(|e| e.to_string())
+    }
+}
+
+/// How to run a host.
+#[derive(Clone, Debug)]
+pub struct HostOptions {
+    /// Time zero, ms since the Unix epoch (a host that ran before keeps
+    /// the one it stored; default: one second from now).
+    pub epoch_unix_ms: Option<u64>,
+    /// **Insecure**: the simulator's streams for this seed instead of OS
+    /// randomness (tests and comparisons only).
+    pub insecure_test_seed: Option<u64>,
+    /// Log every sent message in the host's store.
+    pub audit: bool,
+}
+
+const EPOCH_KEY: &str = "epoch_unix_micros";
+
+/// Runs host `host` of deployment `d` to the end of its last slot,
+/// resuming its nodes if it ran before.
+pub fn run_host(
+    d: &NetDeployment,
+    host: u32,
+    options: &HostOptions,
+) -> Result<HostReport<DreamEvent>> {
+    if d.membership.host_addr(host).is_none() {
+        return Err(StudyError::usage(format!(
+            "the deployment has no host {host} (hosts 0 to {})",
+            d.study.meter_hosts
+        )));
+    }
+    let store = Store::open(&store_path(&d.dir, host))?;
+    let identities = store.identities()?;
+    if identities.is_empty() {
+        return Err(StudyError::usage(format!(
+            "host {host}'s store holds no node keys"
+        )));
+    }
+    let epoch = match store.meta_i64(EPOCH_KEY)? {
+        Some(e) => e.max(0) as u64,
+        None => {
+            let e = match options.epoch_unix_ms {
+                Some(ms) => ms.saturating_mul(1000),
+                None => unix_micros() + 1_000_000,
+            };
+            store.put_meta_i64(EPOCH_KEY, e as i64)?;
+            e
+        }
+    };
+    let until = d
+        .plan
+        .params
+        .end()
+        .plus(Time::from_millis(d.study.slot_ms / 2));
+    let mut config = HostConfig::new(host, epoch, until);
+    config.audit = options.audit;
+    if let Some(seed) = options.insecure_test_seed {
+        config.randomness = Randomness::InsecureTestSeed(seed);
+    }
+    let plan = d.plan.clone();
+    let codec: Arc<dyn NodeCodec<DreamNode>> = Arc::new(DreamCodec(plan.clone()));
+    let host = Host::new(
+        config,
+        d.membership.clone(),
+        identities,
+        Some(store),
+        Some(codec),
+    )?;
+    Ok(host.run(|id, rng| plan.make_node(id, rng).map_err(|e| e.to_string()))?)
+}
+
+fn unix_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|x| x.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+/// What one host process said when it finished (`sfumato net run --json`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostSummary {
+    /// The host.
+    pub host: u32,
+    /// Its incarnation.
+    pub incarnation: u64,
+    /// Nodes started fresh, restored.
+    pub started: usize,
+    /// Nodes restored from the store.
+    pub restored: usize,
+    /// Events reported.
+    pub events: usize,
+    /// Traffic and rejections.
+    pub counters: CounterSnapshot,
+    /// Handler calls and their total time, µs.
+    pub calls: u64,
+    /// Time in handlers, µs.
+    pub handler_micros: u64,
+    /// Store commits and their total time, µs.
+    pub commits: u64,
+    /// Time committing, µs.
+    pub commit_micros: u64,
+    /// Whether the insecure test seed replaced OS randomness.
+    pub insecure_test_seed: bool,
+}
+
+impl HostSummary {
+    /// The summary of host `host`'s report.
+    pub fn new(host: u32, r: &HostReport<DreamEvent>) -> HostSummary {
+        HostSummary {
+            host,
+            incarnation: r.incarnation,
+            started: r.started,
+            restored: r.restored,
+            events: r.events.len(),
+            counters: r.counters,
+            calls: r.calls,
+            handler_micros: r.handler_micros,
+            commits: r.commits,
+            commit_micros: r.commit_micros,
+            insecure_test_seed: r.insecure_test_seed,
+        }
+    }
+}
+
+/// One published (or failed) cluster-slot as the supplier's store has it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settled {
+    /// The cluster.
+    pub cluster: usize,
+    /// The supplier's account.
+    pub outcome: SlotOutcome,
+    /// When it settled, ms after the slot's readings were due.
+    pub latency_ms: f64,
+}
+
+/// What a deployment published, read back from the stores.
+pub struct NetOutcome {
+    /// The same account as a simulation's (traffic from the hosts).
+    pub outcome: Outcome,
+    /// Every settled cluster-slot.
+    pub settled: Vec<Settled>,
+    /// Cluster-slots the supplier settled more than once (must be 0).
+    pub settled_twice: u64,
+    /// (meter, slot) pairs with more than one reading sent, from the
+    /// meters' audit logs (must be 0; `None` without audit logs).
+    pub readings_twice: Option<u64>,
+}
+
+/// Reads what deployment `d` published from the supplier host's store,
+/// and checks the meters' audit logs where they exist. `hosts` are the
+/// summaries of the host processes (for traffic), if known.
+pub fn collect(d: &NetDeployment, hosts: &[HostSummary]) -> Result<NetOutcome> {
+    let supplier_store = Store::open(&store_path(&d.dir, 0))?;
+    let plan = &d.plan;
+    let mut slots: Vec<BTreeMap<u32, SlotOutcome>> = vec![BTreeMap::new(); plan.clusters.len()];
+    let mut settled = Vec::new();
+    let mut settled_twice = 0;
+    for e in supplier_store.events()? {
+        let Some((c, None)) = plan.locate(e.node) else {
+            continue;
+        };
+        let Ok(DreamEvent::Slot(o)) = serde_json::from_str::<DreamEvent>(&e.event) else {
+            return Err(StudyError::usage(format!(
+                "{}: an event of node {} does not parse",
+                store_path(&d.dir, 0).display(),
+                e.node.0
+            )));
+        };
+        if slots[c].insert(o.slot, o).is_some() {
+            settled_twice += 1;
+        }
+        let due = plan.params.slot_time(o.slot);
+        settled.push(Settled {
+            cluster: c,
+            outcome: o,
+            latency_ms: Time(e.time.saturating_sub(due.0)).as_millis_f64(),
+        });
+    }
+    // Meters' audit logs: at most one reading per (meter, slot).
+    let mut audited = false;
+    let mut twice = 0u64;
+    for host in 1..=d.study.meter_hosts {
+        let path = store_path(&d.dir, host);
+        if !path.exists() {
+            continue;
+        }
+        let store = Store::open(&path)?;
+        let sent = store.sent()?;
+        audited |= !sent.is_empty();
+        let mut seen: BTreeMap<(NodeId, u32), u32> = BTreeMap::new();
+        for m in sent {
+            if let Ok(DreamMessage::Reading { slot, .. }) = sfumato_protocol::decode(&m.message) {
+                *seen.entry((m.node, slot)).or_default() += 1;
+            }
+        }
+        twice += seen.values().filter(|n| **n > 1).count() as u64;
+    }
+    let meters = u64::from(plan.params.cluster_size) * plan.clusters.len() as u64;
+    let mut traffic = RoleTraffic::default();
+    for h in hosts {
+        let t: &mut Traffic = if h.host == 0 {
+            &mut traffic.suppliers
+        } else {
+            &mut traffic.meters
+        };
+        t.messages += h.counters.frames_out;
+        t.bytes += h.counters.bytes_out;
+    }
+    traffic.meters.nodes = meters;
+    traffic.suppliers.nodes = plan.clusters.len() as u64;
+    Ok(NetOutcome {
+        outcome: Outcome {
+            clusters: plan.clusters.clone(),
+            slots: slots
+                .into_iter()
+                .map(|m| m.into_values().collect())
+                .collect(),
+            traffic,
+            run: sfumato_sim::RunInfo {
+                workers: 1,
+                processes: hosts.len().max(1),
+                wall_seconds: 0.0,
+                peak_memory_bytes: 0,
+            },
+        },
+        settled,
+        settled_twice,
+        readings_twice: audited.then_some(twice),
+    })
+}
+
+/// Events of a host report in a stable order, for comparisons.
+pub fn slot_events(events: &[HostEvent<DreamEvent>]) -> Vec<(NodeId, SlotOutcome)> {
+    let mut v: Vec<(NodeId, SlotOutcome)> = events
+        .iter()
+        .map(|e| {
+            let DreamEvent::Slot(o) = e.event;
+            (e.node, o)
+        })
+        .collect();
+    v.sort_by_key(|(n, o)| (*n, o.slot));
+    v
+}
