@@ -89,8 +89,11 @@ impl HostConfig {
             until,
             randomness: Randomness::Os,
             max_frame: DEFAULT_MAX_FRAME,
-            connect_attempts: 5,
-            retry_delay: Duration::from_millis(200),
+            // Waits of 50, 100, … 350 ms: 1.4 s in all, enough for a
+            // host to restart, short enough that what queues behind the
+            // attempts is not late for its window.
+            connect_attempts: 8,
+            retry_delay: Duration::from_millis(50),
             audit: false,
             threads: 2,
         }
@@ -703,8 +706,49 @@ impl<M: sfumato_protocol::Message> Outbound<M> {
     }
 }
 
-/// Opens the channel from `from` to `to` and writes its frames; on
-/// failure, returns every message queued on it to its sender.
+/// A channel's TLS stream, split: the receiver never writes application
+/// data, so a read that ends means the peer (or its process) is gone.
+type Halves = (
+    tokio::io::ReadHalf<tokio_rustls::client::TlsStream<TcpStream>>,
+    tokio::io::WriteHalf<tokio_rustls::client::TlsStream<TcpStream>>,
+);
+
+/// Opens a channel to `addr` as the client `client`, asking for `to`.
+async fn open(
+    to: NodeId,
+    client: &Arc<rustls::ClientConfig>,
+    addr: std::net::SocketAddr,
+    counters: &Counters,
+    attempts: u32,
+    delay: Duration,
+) -> Option<Halves> {
+    let name = rustls::pki_types::ServerName::try_from(server_name(to)).ok()?;
+    let connector = TlsConnector::from(client.clone());
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            tokio::time::sleep(delay * attempt).await;
+        }
+        let opened = async {
+            let tcp = TcpStream::connect(addr).await?;
+            tcp.set_nodelay(true)?;
+            connector.connect(name.clone(), tcp).await
+        };
+        match tokio::time::timeout(Duration::from_secs(5), opened).await {
+            Ok(Ok(s)) => {
+                counters.connections_out(1);
+                return Some(tokio::io::split(s));
+            }
+            _ => counters.failed_connections(1),
+        }
+    }
+    None
+}
+
+/// Writes the frames queued for the channel from `from` to `to`, opening
+/// it when needed and again after the peer closed it (a restarted host).
+/// Messages that cannot be written go back to their sender; when the
+/// channel cannot be opened at all, everything queued does, and the task
+/// ends (the next message opens a new one).
 #[allow(clippy::too_many_arguments)]
 async fn channel<M: sfumato_protocol::Message>(
     from: NodeId,
@@ -725,40 +769,23 @@ async fn channel<M: sfumato_protocol::Message>(
             msg: item.msg,
         });
     };
-    let mut stream = None;
-    if let (Some(client), Some(addr), Ok(name)) = (
-        client,
-        addr,
-        rustls::pki_types::ServerName::try_from(server_name(to)),
-    ) {
-        let connector = TlsConnector::from(client);
-        for attempt in 0..attempts {
-            if attempt > 0 {
-                tokio::time::sleep(delay * attempt).await;
-            }
-            let opened = async {
-                let tcp = TcpStream::connect(addr).await?;
-                tcp.set_nodelay(true)?;
-                connector.connect(name.clone(), tcp).await
-            };
-            match tokio::time::timeout(Duration::from_secs(5), opened).await {
-                Ok(Ok(s)) => {
-                    counters.connections_out(1);
-                    stream = Some(s);
-                    break;
+    let mut conn: Option<Halves> = None;
+    let mut scratch = vec![0u8; 4096];
+    loop {
+        let item = match conn.as_mut() {
+            Some((reader, _)) => tokio::select! {
+                // A close already seen wins over a message to write.
+                biased;
+                _ = reader.read(&mut scratch) => {
+                    // Closed by the peer (or an error): reopen on the next message.
+                    conn = None;
+                    continue;
                 }
-                _ => counters.failed_connections(1),
-            }
-        }
-    }
-    let Some(mut stream) = stream else {
-        rx.close();
-        while let Some(item) = rx.recv().await {
-            give_back(item);
-        }
-        return;
-    };
-    while let Some(item) = rx.recv().await {
+                item = rx.recv() => item,
+            },
+            None => rx.recv().await,
+        };
+        let Some(item) = item else { break };
         let mut batch = vec![item];
         while let Ok(more) = rx.try_recv() {
             batch.push(more);
@@ -766,15 +793,13 @@ async fn channel<M: sfumato_protocol::Message>(
                 break;
             }
         }
-        let mut bytes = Vec::with_capacity(batch.iter().map(|i| i.bytes.len()).sum());
-        for i in &batch {
-            bytes.extend_from_slice(&i.bytes);
+        if conn.is_none() {
+            conn = match (&client, addr) {
+                (Some(c), Some(a)) => open(to, c, a, &counters, attempts, delay).await,
+                _ => None,
+            };
         }
-        let written = async {
-            stream.write_all(&bytes).await?;
-            stream.flush().await
-        };
-        if written.await.is_err() {
+        let Some((_, writer)) = conn.as_mut() else {
             for item in batch {
                 give_back(item);
             }
@@ -783,11 +808,28 @@ async fn channel<M: sfumato_protocol::Message>(
                 give_back(item);
             }
             return;
+        };
+        let mut bytes = Vec::with_capacity(batch.iter().map(|i| i.bytes.len()).sum());
+        for i in &batch {
+            bytes.extend_from_slice(&i.bytes);
+        }
+        let written = async {
+            writer.write_all(&bytes).await?;
+            writer.flush().await
+        };
+        if written.await.is_err() {
+            conn = None;
+            for item in batch {
+                give_back(item);
+            }
+            continue;
         }
         counters.frames_out(batch.len() as u64);
         counters.bytes_out(bytes.len() as u64);
     }
-    let _ = stream.shutdown().await;
+    if let Some((_, mut writer)) = conn {
+        let _ = writer.shutdown().await;
+    }
 }
 
 /// Serves one inbound channel: authenticates its two ends, then hands
