@@ -23,6 +23,7 @@ pub mod counters;
 pub mod directory;
 pub mod error;
 pub mod frame;
+pub mod fuzz;
 pub mod host;
 pub mod identity;
 pub mod store;
