@@ -75,9 +75,9 @@ pub(crate) struct StudyArgs {
     #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(40..=86_400_000))]
     pub(crate) slot_ms: u64,
 
-    /// Time for meters to register before slot 0, ms
-    #[arg(long, value_name = "MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
-    pub(crate) setup_ms: u64,
+    /// Time for meters to register and key before slot 0, ms (default: 2 s + 5 ms a household)
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
+    pub(crate) setup_ms: Option<u64>,
 
     /// Meter hosts (OS processes); the suppliers run on one more
     #[arg(long, value_name = "P", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]

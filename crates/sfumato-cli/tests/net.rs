@@ -16,10 +16,33 @@ fn json(args: &[&str]) -> Value {
 fn loopback_on_the_test_seed_publishes_exactly_the_simulators_totals() {
     let dir = scratch("net-equal").join("dep");
     let v = json(&[
-        "net", "up", "--dir", s(&dir), "--households", "30", "--cluster-size", "10",
-        "--tolerate", "2", "--epsilon", "1", "--slots", "3", "--processes", "2",
-        "--slot-ms", "400", "--setup-ms", "800", "--start-in-ms", "800",
-        "--insecure-test-seed", "1", "--seed", "1", "--compare",
+        "net",
+        "up",
+        "--dir",
+        s(&dir),
+        "--households",
+        "30",
+        "--cluster-size",
+        "10",
+        "--tolerate",
+        "2",
+        "--epsilon",
+        "1",
+        "--slots",
+        "3",
+        "--processes",
+        "2",
+        "--slot-ms",
+        "400",
+        "--setup-ms",
+        "800",
+        "--start-in-ms",
+        "800",
+        "--insecure-test-seed",
+        "1",
+        "--seed",
+        "1",
+        "--compare",
     ]);
     assert_eq!(v["command"], "net up");
     assert_eq!(v["insecure_test_seed"], true);
@@ -34,7 +57,17 @@ fn loopback_on_the_test_seed_publishes_exactly_the_simulators_totals() {
     assert!(slots.iter().all(|r| r["published_clusters"] == 3));
     // Without the test seed, --compare is refused (OS randomness cannot match).
     bad(
-        &["net", "up", "--households", "30", "--cluster-size", "10", "--epsilon", "1", "--compare"],
+        &[
+            "net",
+            "up",
+            "--households",
+            "30",
+            "--cluster-size",
+            "10",
+            "--epsilon",
+            "1",
+            "--compare",
+        ],
         "--insecure-test-seed",
     );
 }
@@ -45,10 +78,35 @@ fn killed_meters_are_recovered_and_a_killed_supplier_publishes_no_slot_twice() {
     // Three meter hosts: killing one takes 4 of each cluster's 12 meters,
     // which M = 4 tolerates (DREAM §6).
     let v = json(&[
-        "net", "up", "--dir", s(&dir), "--households", "36", "--cluster-size", "12",
-        "--tolerate", "4", "--epsilon", "1", "--slots", "8", "--processes", "3",
-        "--slot-ms", "600", "--setup-ms", "1000", "--start-in-ms", "800", "--audit",
-        "--kill-meters-at-slot", "2", "--kill-supplier-at-slot", "5", "--down-slots", "1",
+        "net",
+        "up",
+        "--dir",
+        s(&dir),
+        "--households",
+        "36",
+        "--cluster-size",
+        "12",
+        "--tolerate",
+        "4",
+        "--epsilon",
+        "1",
+        "--slots",
+        "8",
+        "--processes",
+        "3",
+        "--slot-ms",
+        "600",
+        "--setup-ms",
+        "1000",
+        "--start-in-ms",
+        "800",
+        "--audit",
+        "--kill-meters-at-slot",
+        "2",
+        "--kill-supplier-at-slot",
+        "5",
+        "--down-slots",
+        "1",
     ]);
     assert_eq!(v["kills_ms"].as_array().unwrap().len(), 2, "{v}");
     assert_eq!(v["settled_twice"], 0);
@@ -90,25 +148,79 @@ fn bad_deployments_and_arguments_get_one_line() {
     let out = common::sfumato(&["net", "run", "--dir", s(&dir.join("none")), "--host", "0"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.starts_with("error:") && err.lines().count() == 1 && err.contains("study.json"), "{err}");
+    assert!(
+        err.starts_with("error:") && err.lines().count() == 1 && err.contains("study.json"),
+        "{err}"
+    );
     let dep = dir.join("dep");
     ok(&[
-        "net", "create", "--dir", s(&dep), "--households", "20", "--cluster-size", "10",
-        "--epsilon", "1", "--processes", "1",
+        "net",
+        "create",
+        "--dir",
+        s(&dep),
+        "--households",
+        "20",
+        "--cluster-size",
+        "10",
+        "--epsilon",
+        "1",
+        "--processes",
+        "1",
     ]);
     bad(
-        &["net", "create", "--dir", s(&dep), "--households", "20", "--cluster-size", "10", "--epsilon", "1"],
+        &[
+            "net",
+            "create",
+            "--dir",
+            s(&dep),
+            "--households",
+            "20",
+            "--cluster-size",
+            "10",
+            "--epsilon",
+            "1",
+        ],
         "not empty",
     );
-    bad(&["net", "run", "--dir", s(&dep), "--host", "7"], "no host 7");
-    std::fs::write(dep.join("directory.json"), "{ \"deployment\": 1 }").unwrap();
-    bad(&["net", "run", "--dir", s(&dep), "--host", "0"], "directory.json");
     bad(
-        &["net", "up", "--households", "20", "--cluster-size", "10", "--epsilon", "1", "--slots", "3", "--kill-meters-at-slot", "9"],
+        &["net", "run", "--dir", s(&dep), "--host", "7"],
+        "no host 7",
+    );
+    std::fs::write(dep.join("directory.json"), "{ \"deployment\": 1 }").unwrap();
+    bad(
+        &["net", "run", "--dir", s(&dep), "--host", "0"],
+        "directory.json",
+    );
+    bad(
+        &[
+            "net",
+            "up",
+            "--households",
+            "20",
+            "--cluster-size",
+            "10",
+            "--epsilon",
+            "1",
+            "--slots",
+            "3",
+            "--kill-meters-at-slot",
+            "9",
+        ],
         "slot 9 is not run",
     );
     bad(
-        &["net", "up", "--households", "20", "--cluster-size", "10", "--tolerate", "10", "--epsilon", "1"],
+        &[
+            "net",
+            "up",
+            "--households",
+            "20",
+            "--cluster-size",
+            "10",
+            "--tolerate",
+            "10",
+            "--epsilon",
+            "1",
+        ],
         "--tolerate",
     );
 }

@@ -16,8 +16,14 @@ fn main() {
         .unwrap_or(1_000_000);
     let mut payload = |x: u64| {
         let m = match x % 3 {
-            0 => DreamMessage::Reading { slot: x as u32, ciphertext: x },
-            1 => DreamMessage::Recover { slot: 1, missing: vec![x as u32 % 7; (x % 5) as usize] },
+            0 => DreamMessage::Reading {
+                slot: x as u32,
+                ciphertext: x,
+            },
+            1 => DreamMessage::Recover {
+                slot: 1,
+                missing: vec![x as u32 % 7; (x % 5) as usize],
+            },
             _ => DreamMessage::Recovery { slot: 2, value: x },
         };
         sfumato_protocol::encode(&m).unwrap_or_default()
@@ -35,8 +41,22 @@ fn main() {
     let n = 1_000_000u64;
     let mut stream = Vec::new();
     for i in 0..n {
-        let payload = sfumato_protocol::encode(&DreamMessage::Reading { slot: i as u32, ciphertext: i }).unwrap_or_default();
-        stream.extend(Frame { from: NodeId(1), to: NodeId(0), epoch: 1, seq: i + 1, payload }.encode(DEFAULT_MAX_FRAME).unwrap_or_default());
+        let payload = sfumato_protocol::encode(&DreamMessage::Reading {
+            slot: i as u32,
+            ciphertext: i,
+        })
+        .unwrap_or_default();
+        stream.extend(
+            Frame {
+                from: NodeId(1),
+                to: NodeId(0),
+                epoch: 1,
+                seq: i + 1,
+                payload,
+            }
+            .encode(DEFAULT_MAX_FRAME)
+            .unwrap_or_default(),
+        );
     }
     let t = Instant::now();
     let mut d = FrameDecoder::new(DEFAULT_MAX_FRAME);

@@ -117,7 +117,10 @@ pub fn fuzz_frames<M: DeserializeOwned>(
             0 | 1 => clean,
             _ => stream
                 .iter()
-                .zip(good.iter().flat_map(|f| f.encode(max_frame).unwrap_or_default()))
+                .zip(
+                    good.iter()
+                        .flat_map(|f| f.encode(max_frame).unwrap_or_default()),
+                )
                 .position(|(a, b)| *a != b)
                 .unwrap_or(stream.len().min(clean)),
         };
@@ -183,15 +186,27 @@ mod tests {
     fn twenty_thousand_random_and_mutated_frames() {
         let mut payload = |x: u64| {
             let m = match x % 3 {
-                0 => DreamMessage::Reading { slot: x as u32, ciphertext: x },
-                1 => DreamMessage::Recover { slot: 1, missing: vec![x as u32 % 7; (x % 5) as usize] },
-                _ => DreamMessage::Directory { supplier: [x as u8; 32], meters: vec![(1, [2; 32])] },
+                0 => DreamMessage::Reading {
+                    slot: x as u32,
+                    ciphertext: x,
+                },
+                1 => DreamMessage::Recover {
+                    slot: 1,
+                    missing: vec![x as u32 % 7; (x % 5) as usize],
+                },
+                _ => DreamMessage::Directory {
+                    supplier: [x as u8; 32],
+                    meters: vec![(1, [2; 32])],
+                },
             };
             sfumato_protocol::encode(&m).unwrap()
         };
         let r = fuzz_frames::<DreamMessage>(20_000, 7, 4096, &mut payload);
         assert_eq!(r.violations, 0, "{r:?}");
         assert!(r.frames >= 20_000);
-        assert!(r.intact > 5_000 && r.errors > 1_000 && r.messages > 1_000 && r.bad_payloads > 100, "{r:?}");
+        assert!(
+            r.intact > 5_000 && r.errors > 1_000 && r.messages > 1_000 && r.bad_payloads > 100,
+            "{r:?}"
+        );
     }
 }

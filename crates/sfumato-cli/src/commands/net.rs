@@ -46,7 +46,7 @@ fn study_of(a: &StudyArgs, name: &str) -> Result<NetStudy, CliError> {
         seed: a.seed,
         slots: a.slots,
         slot_ms: a.slot_ms,
-        setup_ms: a.setup_ms,
+        setup_ms: a.setup_ms.unwrap_or(0),
         meter_hosts: a.processes,
     })
 }
@@ -305,6 +305,7 @@ pub(crate) fn up(args: &NetUpArgs, out: &mut Output) -> Result<(), CliError> {
     let dir = args.dir.clone().unwrap_or_else(temp_dir);
     let study = study_of(&args.study, &name_of(&dir))?;
     let d = network::create(&dir, &study, args.study.input.as_deref(), None)?;
+    let study = d.study.clone();
     let p = d.plan.params;
     for t in [args.kill_meters_at_slot, args.kill_supplier_at_slot]
         .into_iter()
