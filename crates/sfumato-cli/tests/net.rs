@@ -115,8 +115,8 @@ fn killed_meters_are_recovered_and_a_killed_supplier_publishes_no_slot_twice() {
     let slots = v["slots"].as_array().unwrap();
     // Before any kill, and the slots the killed meters missed: all
     // published (recovered by the second round).
-    for t in 0..5 {
-        assert_eq!(slots[t]["published_clusters"], 3, "slot {t}: {v}");
+    for (t, slot) in slots.iter().enumerate().take(5) {
+        assert_eq!(slot["published_clusters"], 3, "slot {t}: {v}");
     }
     // After the supplier's restart the last slot is published again.
     assert_eq!(slots[7]["published_clusters"], 3, "{v}");

@@ -496,7 +496,6 @@ where
                 }
             }
         }
-        drop(step);
         report.counters = counters.snapshot();
         Ok(report)
     }
