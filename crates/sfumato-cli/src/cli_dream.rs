@@ -31,16 +31,11 @@ impl From<NoiseArg> for sfumato_protocol::dream::NoiseKind {
     }
 }
 
-/// Arguments of `sfumato dream run`.
+/// A DREAM study: where the households come from, and the protocol's
+/// parameters (shared by `dream run` and `net create|up`).
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("source").required(true).args(["input", "households"])))]
-#[command(after_help = "Examples:\n  \
-    sfumato dream run --households 1000 --cluster-size 100 --tolerate 10 --epsilon 1 --fail-rate 0.05 --seed 1\n  \
-    sfumato traces generate --households 500 --resolution 10m --out day.csv\n  \
-    sfumato dream run --input day.csv --cluster-size 50 --tolerate 0 --epsilon 0.5 --sensitivity 2000\n\
-    Without --sensitivity, λ(t) is the largest reading of the cluster in slot t divided by ε,\n\
-    known a priori as DREAM §7.1 assumes.")]
-pub(crate) struct DreamRunArgs {
+pub(crate) struct DreamStudyArgs {
     /// A wide trace CSV (`sfumato traces generate`): the first day of each household
     #[arg(long, value_name = "FILE")]
     pub(crate) input: Option<PathBuf>,
@@ -73,10 +68,6 @@ pub(crate) struct DreamRunArgs {
     #[arg(long, value_name = "DURATION", default_value = "10m")]
     pub(crate) slot: String,
 
-    /// Slots to run (default: a whole day)
-    #[arg(long, value_name = "K")]
-    pub(crate) slots: Option<usize>,
-
     /// w: expected partners per meter and slot
     #[arg(long, value_name = "W", default_value_t = 10.0)]
     pub(crate) partners: f64,
@@ -85,13 +76,30 @@ pub(crate) struct DreamRunArgs {
     #[arg(long, value_enum, default_value_t = NoiseArg::Discrete)]
     pub(crate) noise: NoiseArg,
 
+    /// Seed of the household generator and the clustering (in the simulator also of keys, noise and failures)
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub(crate) seed: u64,
+}
+
+/// Arguments of `sfumato dream run`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    sfumato dream run --households 1000 --cluster-size 100 --tolerate 10 --epsilon 1 --fail-rate 0.05 --seed 1\n  \
+    sfumato traces generate --households 500 --resolution 10m --out day.csv\n  \
+    sfumato dream run --input day.csv --cluster-size 50 --tolerate 0 --epsilon 0.5 --sensitivity 2000\n\
+    Without --sensitivity, λ(t) is the largest reading of the cluster in slot t divided by ε,\n\
+    known a priori as DREAM §7.1 assumes.")]
+pub(crate) struct DreamRunArgs {
+    #[command(flatten)]
+    pub(crate) study: DreamStudyArgs,
+
+    /// Slots to run (default: a whole day)
+    #[arg(long, value_name = "K")]
+    pub(crate) slots: Option<usize>,
+
     /// Probability that a meter fails in a slot
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub(crate) fail_rate: f64,
-
-    /// Seed (clustering, generation, keys, noise, failures)
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub(crate) seed: u64,
 
     /// Worker threads
     #[arg(long, value_name = "W", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Args, Subcommand};
+use clap::{Args, Subcommand};
 
-use crate::cli_dream::NoiseArg;
+use crate::cli_dream::DreamStudyArgs;
 
 /// `sfumato net …` commands.
 #[derive(Debug, Subcommand)]
@@ -21,55 +21,13 @@ pub(crate) enum NetCommand {
 
 /// What a deployment runs.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("source").required(true).args(["input", "households"])))]
 pub(crate) struct StudyArgs {
-    /// A wide trace CSV (`sfumato traces generate`): the first day of each household
-    #[arg(long, value_name = "FILE")]
-    pub(crate) input: Option<PathBuf>,
-
-    /// Generate this many households instead (one winter weekday)
-    #[arg(long, value_name = "H", value_parser = clap::value_parser!(u64).range(2..=100_000))]
-    pub(crate) households: Option<u64>,
-
-    /// N: meters per cluster
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=10_000))]
-    pub(crate) cluster_size: u32,
-
-    /// M: meter failures tolerated per slot (0: the one-round protocol)
-    #[arg(long, value_name = "M", default_value_t = 0)]
-    pub(crate) tolerate: u32,
-
-    /// ε per slot
-    #[arg(long, value_name = "E")]
-    pub(crate) epsilon: String,
-
-    /// Δ in Wh: the largest reading the noise hides (default: per slot, the cluster's largest)
-    #[arg(long, value_name = "WH", value_parser = clap::value_parser!(u64).range(1..))]
-    pub(crate) sensitivity: Option<u64>,
-
-    /// The unit readings are quantised to, in Wh
-    #[arg(long, value_name = "WH", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    pub(crate) unit_wh: u64,
-
-    /// Slot length of generated households (a file has its own)
-    #[arg(long, value_name = "DURATION", default_value = "10m")]
-    pub(crate) slot: String,
+    #[command(flatten)]
+    pub(crate) dream: DreamStudyArgs,
 
     /// Slots to run
     #[arg(long, value_name = "K", default_value_t = 12)]
     pub(crate) slots: usize,
-
-    /// w: expected partners per meter and slot
-    #[arg(long, value_name = "W", default_value_t = 10.0)]
-    pub(crate) partners: f64,
-
-    /// Noise shares
-    #[arg(long, value_enum, default_value_t = NoiseArg::Discrete)]
-    pub(crate) noise: NoiseArg,
-
-    /// Seed of the household generator and the clustering (public; keys and noise come from the OS)
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub(crate) seed: u64,
 
     /// Real length of a slot, ms (the supplier's windows are a quarter of it)
     #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(40..=86_400_000))]

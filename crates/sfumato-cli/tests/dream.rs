@@ -1,18 +1,11 @@
 //! End-to-end tests of `sfumato dream …`.
 
 mod common;
-use common::{bad, ok, s, scratch};
-use serde_json::Value;
-
-fn json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    serde_json::from_str(&ok(&all)).unwrap()
-}
+use common::{bad, json_report, ok, s, scratch};
 
 #[test]
 fn run_publishes_noisy_totals_close_to_the_truth() {
-    let v = json(&[
+    let v = json_report(&[
         "dream",
         "run",
         "--households",
@@ -45,7 +38,7 @@ fn run_publishes_noisy_totals_close_to_the_truth() {
     let per_meter = meters["messages"].as_f64().unwrap() / 120.0;
     assert!((20.0..=25.0).contains(&per_meter), "{per_meter}");
     // The same seed replays exactly, with another worker count.
-    let again = json(&[
+    let again = json_report(&[
         "dream",
         "run",
         "--households",
@@ -84,7 +77,7 @@ fn run_reads_a_trace_file_and_reports_undecryptable_slots_without_recovery() {
         "--out",
         s(&file),
     ]);
-    let v = json(&[
+    let v = json_report(&[
         "dream",
         "run",
         "--input",
@@ -131,10 +124,10 @@ fn readings_can_be_quantised_to_coarser_units() {
         "--seed",
         "4",
     ];
-    let wh = json(&base);
+    let wh = json_report(&base);
     let mut coarse_args = base.to_vec();
     coarse_args.extend(["--unit-wh", "10"]);
-    let coarse = json(&coarse_args);
+    let coarse = json_report(&coarse_args);
     for (a, b) in wh["slots"]
         .as_array()
         .unwrap()
@@ -152,7 +145,7 @@ fn readings_can_be_quantised_to_coarser_units() {
 
 #[test]
 fn experiment_tables_print_ours_beside_the_papers() {
-    let v = json(&[
+    let v = json_report(&[
         "dream",
         "experiment",
         "--table",
@@ -179,9 +172,9 @@ fn experiment_tables_print_ours_beside_the_papers() {
     };
     assert!(at(1000, 0.0) < at(100, 0.0));
     assert!(at(100, 0.5) > at(100, 0.0));
-    let t3 = json(&["dream", "experiment", "--table", "3", "--households", "300"]);
+    let t3 = json_report(&["dream", "experiment", "--table", "3", "--households", "300"]);
     assert_eq!(t3["rows"].as_array().unwrap().len(), 11);
-    let fig = json(&[
+    let fig = json_report(&[
         "dream",
         "experiment",
         "--table",

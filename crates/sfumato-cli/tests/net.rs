@@ -3,19 +3,12 @@
 //! restarted mid-run.
 
 mod common;
-use common::{bad, ok, s, scratch};
-use serde_json::Value;
-
-fn json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    serde_json::from_str(&ok(&all)).unwrap()
-}
+use common::{bad, json_report, ok, s, scratch};
 
 #[test]
 fn loopback_on_the_test_seed_publishes_exactly_the_simulators_totals() {
     let dir = scratch("net-equal").join("dep");
-    let v = json(&[
+    let v = json_report(&[
         "net",
         "up",
         "--dir",
@@ -77,7 +70,7 @@ fn killed_meters_are_recovered_and_a_killed_supplier_publishes_no_slot_twice() {
     let dir = scratch("net-kill").join("dep");
     // Three meter hosts: killing one takes 4 of each cluster's 12 meters,
     // which M = 4 tolerates (DREAM §6).
-    let v = json(&[
+    let v = json_report(&[
         "net",
         "up",
         "--dir",
@@ -136,7 +129,7 @@ fn killed_meters_are_recovered_and_a_killed_supplier_publishes_no_slot_twice() {
     assert!(published >= 18, "{published}");
     assert_eq!(o.settled_twice, 0);
     // `net report` reads the same back.
-    let r = json(&["net", "report", "--dir", s(&dir)]);
+    let r = json_report(&["net", "report", "--dir", s(&dir)]);
     assert_eq!(r["command"], "net report");
     assert_eq!(r["slots"], v["slots"]);
 }

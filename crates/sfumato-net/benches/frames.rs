@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use sfumato_net::frame::{DEFAULT_MAX_FRAME, Frame, FrameDecoder};
-use sfumato_net::fuzz::fuzz_frames;
+use sfumato_net::fuzz::{dream_payload, fuzz_frames};
 use sfumato_protocol::NodeId;
 use sfumato_protocol::dream::DreamMessage;
 
@@ -14,20 +14,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let mut payload = |x: u64| {
-        let m = match x % 3 {
-            0 => DreamMessage::Reading {
-                slot: x as u32,
-                ciphertext: x,
-            },
-            1 => DreamMessage::Recover {
-                slot: 1,
-                missing: vec![x as u32 % 7; (x % 5) as usize],
-            },
-            _ => DreamMessage::Recovery { slot: 2, value: x },
-        };
-        sfumato_protocol::encode(&m).unwrap_or_default()
-    };
+    let mut payload = dream_payload;
     let t = Instant::now();
     let r = fuzz_frames::<DreamMessage>(frames, 1, 4096, &mut payload);
     let secs = t.elapsed().as_secs_f64();

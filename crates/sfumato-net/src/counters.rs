@@ -69,6 +69,15 @@ macro_rules! bump {
                 }
             }
         }
+
+        impl CounterSnapshot {
+            /// The sum of two hosts' counters.
+            pub fn merged(&self, o: &CounterSnapshot) -> CounterSnapshot {
+                CounterSnapshot {
+                    $($name: self.$name + o.$name,)*
+                }
+            }
+        }
     };
 }
 
@@ -91,23 +100,5 @@ impl CounterSnapshot {
     /// Everything rejected as an attack or a fault of the peer.
     pub fn rejected(&self) -> u64 {
         self.rejected_peers + self.forged_senders + self.replays + self.malformed
-    }
-
-    /// The sum of two hosts' counters.
-    pub fn merged(&self, o: &CounterSnapshot) -> CounterSnapshot {
-        CounterSnapshot {
-            frames_in: self.frames_in + o.frames_in,
-            bytes_in: self.bytes_in + o.bytes_in,
-            frames_out: self.frames_out + o.frames_out,
-            bytes_out: self.bytes_out + o.bytes_out,
-            rejected_peers: self.rejected_peers + o.rejected_peers,
-            forged_senders: self.forged_senders + o.forged_senders,
-            replays: self.replays + o.replays,
-            malformed: self.malformed + o.malformed,
-            undeliverable: self.undeliverable + o.undeliverable,
-            connections_in: self.connections_in + o.connections_in,
-            connections_out: self.connections_out + o.connections_out,
-            failed_connections: self.failed_connections + o.failed_connections,
-        }
     }
 }

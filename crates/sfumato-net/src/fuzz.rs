@@ -10,8 +10,26 @@
 
 use serde::de::DeserializeOwned;
 use sfumato_protocol::NodeId;
+use sfumato_protocol::dream::DreamMessage;
 
 use crate::frame::{Frame, FrameDecoder};
+
+/// A valid DREAM message's encoding chosen by `x`: readings, second-round
+/// requests and answers (the payloads the fuzz check mutates).
+pub fn dream_payload(x: u64) -> Vec<u8> {
+    let m = match x % 3 {
+        0 => DreamMessage::Reading {
+            slot: x as u32,
+            ciphertext: x,
+        },
+        1 => DreamMessage::Recover {
+            slot: 1,
+            missing: vec![x as u32 % 7; (x % 5) as usize],
+        },
+        _ => DreamMessage::Recovery { slot: 2, value: x },
+    };
+    sfumato_protocol::encode(&m).unwrap_or_default()
+}
 
 /// What a fuzz run saw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -180,27 +198,10 @@ pub fn fuzz_frames<M: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sfumato_protocol::dream::DreamMessage;
 
     #[test]
     fn twenty_thousand_random_and_mutated_frames() {
-        let mut payload = |x: u64| {
-            let m = match x % 3 {
-                0 => DreamMessage::Reading {
-                    slot: x as u32,
-                    ciphertext: x,
-                },
-                1 => DreamMessage::Recover {
-                    slot: 1,
-                    missing: vec![x as u32 % 7; (x % 5) as usize],
-                },
-                _ => DreamMessage::Directory {
-                    supplier: [x as u8; 32],
-                    meters: vec![(1, [2; 32])],
-                },
-            };
-            sfumato_protocol::encode(&m).unwrap()
-        };
+        let mut payload = dream_payload;
         let r = fuzz_frames::<DreamMessage>(20_000, 7, 4096, &mut payload);
         assert_eq!(r.violations, 0, "{r:?}");
         assert!(r.frames >= 20_000);

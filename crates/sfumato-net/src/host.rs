@@ -164,7 +164,6 @@ struct Slot<N: Node> {
     timers: BTreeMap<(Time, u64), N::Timer>,
     events: u64,
     sent: u64,
-    durable: bool,
 }
 
 /// The channels' last (incarnation, number) per (sender, receiver).
@@ -179,7 +178,8 @@ pub struct Host<N: Node> {
     codec: Option<Arc<dyn NodeCodec<N>>>,
 }
 
-fn unix_micros() -> u64 {
+/// Microseconds since the Unix epoch, by the system clock (0 before it).
+pub fn unix_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros() as u64)
@@ -309,14 +309,14 @@ where
                 }
                 _ => None,
             };
-            let (node, rng_position, timers, durable) = match restored {
-                Some((n, p, t)) => (n, p, t, true),
+            let (node, rng_position, timers) = match restored {
+                Some(r) => r,
                 None => {
                     let mut rng = NodeRng::at(&key, u64::from(id.0), 0);
                     let node = make(id, &mut rng)
                         .map_err(|reason| NetError::Node { node: id.0, reason })?;
                     fresh.push(id);
-                    (node, rng.next_position(), BTreeMap::new(), false)
+                    (node, rng.next_position(), BTreeMap::new())
                 }
             };
             slots.insert(
@@ -327,7 +327,6 @@ where
                     timers,
                     events: event_counts.get(&id).copied().unwrap_or(0),
                     sent: sent_counts.get(&id).copied().unwrap_or(0),
-                    durable,
                 },
             );
         }
@@ -600,7 +599,6 @@ where
                         node: id.0,
                         reason: format!("timers: {e}"),
                     })?;
-                    slot.durable = true;
                     self.batch.nodes.push(SavedNode {
                         node: id,
                         state,

@@ -222,45 +222,34 @@ impl Store {
 
     /// The stored identities, by node.
     pub fn identities(&self) -> Result<Vec<NodeIdentity>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT node, key, certificate FROM identities ORDER BY node")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
+        self.rows(
+            "SELECT node, key, certificate FROM identities ORDER BY node",
+            |r| {
                 Ok((
                     r.get::<_, u32>(0)?,
                     Zeroizing::new(r.get::<_, Vec<u8>>(1)?),
                     r.get::<_, Vec<u8>>(2)?,
                 ))
-            })
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, key, cert) = row.map_err(|e| self.err(e))?;
-            out.push(NodeIdentity::from_parts(NodeId(id), &key, &cert)?);
-        }
-        Ok(out)
+            },
+        )?
+        .into_iter()
+        .map(|(id, key, cert)| NodeIdentity::from_parts(NodeId(id), &key, &cert))
+        .collect()
     }
 
     /// Every saved node.
     pub fn saved_nodes(&self) -> Result<Vec<SavedNode>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT node, state, rng_position, timers FROM nodes ORDER BY node")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
+        self.rows(
+            "SELECT node, state, rng_position, timers FROM nodes ORDER BY node",
+            |r| {
                 Ok(SavedNode {
                     node: NodeId(r.get(0)?),
                     state: Zeroizing::new(r.get(1)?),
                     rng_position: u(r.get(2)?),
                     timers: r.get(3)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// Writes `batch` in one transaction.
@@ -315,14 +304,23 @@ impl Store {
         tx.commit().map_err(e)
     }
 
+    /// Every row of `sql` (no parameters), mapped by `row`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut st = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let rows = st.query_map([], row).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
     /// Every stored event, by node and number.
     pub fn events(&self) -> Result<Vec<StoredEvent>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT node, seq, time, incarnation, event FROM events ORDER BY node, seq")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
+        self.rows(
+            "SELECT node, seq, time, incarnation, event FROM events ORDER BY node, seq",
+            |r| {
                 Ok(StoredEvent {
                     node: NodeId(r.get(0)?),
                     seq: u(r.get(1)?),
@@ -330,48 +328,29 @@ impl Store {
                     incarnation: u(r.get(3)?),
                     event: r.get(4)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// The number of events each node has stored (the next event's number).
     pub fn event_counts(&self) -> Result<Vec<(NodeId, u64)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT node, max(seq) + 1 FROM events GROUP BY node")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| Ok((NodeId(r.get(0)?), u(r.get(1)?))))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+        self.rows("SELECT node, max(seq) + 1 FROM events GROUP BY node", |r| {
+            Ok((NodeId(r.get(0)?), u(r.get(1)?)))
+        })
     }
 
     /// The number of messages each node has logged.
     pub fn sent_counts(&self) -> Result<Vec<(NodeId, u64)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT node, max(seq) + 1 FROM outbox GROUP BY node")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| Ok((NodeId(r.get(0)?), u(r.get(1)?))))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+        self.rows("SELECT node, max(seq) + 1 FROM outbox GROUP BY node", |r| {
+            Ok((NodeId(r.get(0)?), u(r.get(1)?)))
+        })
     }
 
     /// The audit log of sent messages, by sender and number.
     pub fn sent(&self) -> Result<Vec<SentMessage>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT node, seq, dest, time, incarnation, message FROM outbox ORDER BY node, seq",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
+        self.rows(
+            "SELECT node, seq, dest, time, incarnation, message FROM outbox ORDER BY node, seq",
+            |r| {
                 Ok(SentMessage {
                     node: NodeId(r.get(0)?),
                     seq: u(r.get(1)?),
@@ -380,10 +359,8 @@ impl Store {
                     incarnation: u(r.get(4)?),
                     message: r.get(5)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+            },
+        )
     }
 }
 

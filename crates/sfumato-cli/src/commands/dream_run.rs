@@ -32,22 +32,22 @@ pub(crate) fn run(args: &DreamRunArgs, out: &mut Output) -> Result<(), CliError>
             args.fail_rate
         )));
     }
-    if args.tolerate >= args.cluster_size {
+    if args.study.tolerate >= args.study.cluster_size {
         return Err(CliError::usage(format!(
             "--tolerate {} must be below --cluster-size {}",
-            args.tolerate, args.cluster_size
+            args.study.tolerate, args.study.cluster_size
         )));
     }
-    let epsilon = Epsilon::parse(&args.epsilon)?;
+    let epsilon = Epsilon::parse(&args.study.epsilon)?;
     if epsilon.is_zero() {
         return Err(CliError::usage("--epsilon must be positive"));
     }
-    let h: Households = match (&args.input, args.households) {
+    let h: Households = match (&args.study.input, args.study.households) {
         (Some(path), _) => read(path)?,
-        (None, Some(n)) => generate(n, args.slot.parse::<Resolution>()?, args.seed)?,
+        (None, Some(n)) => generate(n, args.study.slot.parse::<Resolution>()?, args.study.seed)?,
         (None, None) => return Err(CliError::usage("give --input or --households")),
     }
-    .in_units(args.unit_wh);
+    .in_units(args.study.unit_wh);
     let slots = args.slots.unwrap_or(h.slots());
     if slots == 0 || slots > h.slots() {
         return Err(CliError::usage(format!(
@@ -56,20 +56,46 @@ pub(crate) fn run(args: &DreamRunArgs, out: &mut Output) -> Result<(), CliError>
         )));
     }
     let d = Deployment {
-        cluster_size: args.cluster_size,
-        tolerate: args.tolerate,
+        cluster_size: args.study.cluster_size,
+        tolerate: args.study.tolerate,
         epsilon,
-        sensitivity: args.sensitivity,
-        unit_wh: args.unit_wh,
-        partners: args.partners,
-        noise: args.noise.into(),
+        sensitivity: args.study.sensitivity,
+        unit_wh: args.study.unit_wh,
+        partners: args.study.partners,
+        noise: args.study.noise.into(),
         fail_rate: args.fail_rate,
-        seed: args.seed,
+        seed: args.study.seed,
         workers: args.workers as usize,
         slots,
     };
     let o = deploy(&h, &d)?;
-    report(args, &h, &o, slots, None, out)
+    report(&ReportParams::of_run(args), &h, &o, slots, None, out)
+}
+
+/// What the report says of the run's parameters.
+pub(crate) struct ReportParams {
+    pub(crate) cluster_size: u32,
+    pub(crate) tolerate: u32,
+    pub(crate) epsilon: String,
+    pub(crate) sensitivity: Option<u64>,
+    pub(crate) unit_wh: u64,
+    pub(crate) fail_rate: f64,
+    pub(crate) seed: u64,
+}
+
+impl ReportParams {
+    /// The parameters of `dream run`.
+    pub(crate) fn of_run(a: &DreamRunArgs) -> ReportParams {
+        ReportParams {
+            cluster_size: a.study.cluster_size,
+            tolerate: a.study.tolerate,
+            epsilon: a.study.epsilon.clone(),
+            sensitivity: a.study.sensitivity,
+            unit_wh: a.study.unit_wh,
+            fail_rate: a.fail_rate,
+            seed: a.study.seed,
+        }
+    }
 }
 
 /// What another runtime adds to the report (`sfumato net up`): its command
@@ -84,7 +110,7 @@ pub(crate) struct Extra {
 /// Prints the per-slot report of outcome `o` of households `h` over
 /// `slots` slots.
 pub(crate) fn report(
-    args: &DreamRunArgs,
+    p: &ReportParams,
     h: &Households,
     o: &Outcome,
     slots: usize,
@@ -92,7 +118,7 @@ pub(crate) fn report(
     out: &mut Output,
 ) -> Result<(), CliError> {
     let rows = rows(h, o, slots);
-    print(args, h, o, &rows, extra, out)
+    print(p, h, o, &rows, extra, out)
 }
 
 fn rows(h: &Households, o: &Outcome, slots: usize) -> Vec<SlotRow> {
@@ -135,25 +161,19 @@ fn each_household<F>(
     h: &Households,
     o: &Outcome,
     slots: usize,
-    args: &DreamRunArgs,
+    p: &ReportParams,
     mut f: F,
 ) -> Result<(), CliError>
 where
     F: FnMut(usize, &[f64]),
 {
-    let epsilon = Epsilon::parse(&args.epsilon)?;
+    let epsilon = Epsilon::parse(&p.epsilon)?;
     for members in &o.clusters {
-        let lambdas: Vec<f64> = sfumato_study::dream::lambdas(
-            h,
-            members,
-            &epsilon,
-            args.sensitivity,
-            args.unit_wh,
-            slots,
-        )?
-        .iter()
-        .map(|l| l.value)
-        .collect();
+        let lambdas: Vec<f64> =
+            sfumato_study::dream::lambdas(h, members, &epsilon, p.sensitivity, p.unit_wh, slots)?
+                .iter()
+                .map(|l| l.value)
+                .collect();
         for i in members {
             f(*i, &lambdas);
         }
@@ -180,7 +200,7 @@ fn ledgers(
     h: &Households,
     o: &Outcome,
     slots: usize,
-    args: &DreamRunArgs,
+    p: &ReportParams,
 ) -> Result<Vec<(usize, f64, f64)>, CliError> {
     let mut windows: Vec<(usize, f64, f64)> = [1usize, 3, 24, slots]
         .into_iter()
@@ -189,7 +209,7 @@ fn ledgers(
         .collect();
     windows.dedup_by_key(|w| w.0);
     let mut households = 0u64;
-    each_household(h, o, slots, args, |i, lambdas| {
+    each_household(h, o, slots, p, |i, lambdas| {
         households += 1;
         for w in windows.iter_mut() {
             let worst = worst_window(h.totals[i].iter().map(|x| *x as f64), lambdas, w.0);
@@ -209,10 +229,10 @@ fn appliance_ledgers(
     h: &Households,
     o: &Outcome,
     slots: usize,
-    args: &DreamRunArgs,
+    p: &ReportParams,
 ) -> Result<Vec<(String, u64, f64, f64)>, CliError> {
     let mut acc: std::collections::BTreeMap<String, (u64, f64, f64)> = Default::default();
-    each_household(h, o, slots, args, |i, lambdas| {
+    each_household(h, o, slots, p, |i, lambdas| {
         for (name, wh) in h.appliances.get(i).into_iter().flatten() {
             let e = acc.entry(name.clone()).or_default();
             e.0 += 1;
@@ -227,7 +247,7 @@ fn appliance_ledgers(
 }
 
 fn print(
-    args: &DreamRunArgs,
+    p: &ReportParams,
     h: &Households,
     o: &Outcome,
     rows: &[SlotRow],
@@ -238,9 +258,9 @@ fn print(
     let mean_error = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
     let (cluster_error, _, _) = o.cluster_error(h);
     // kWh per unit.
-    let kwh = args.unit_wh as f64 / 1000.0;
-    let ledger = ledgers(h, o, rows.len(), args)?;
-    let appliances = appliance_ledgers(h, o, rows.len(), args)?;
+    let kwh = p.unit_wh as f64 / 1000.0;
+    let ledger = ledgers(h, o, rows.len(), p)?;
+    let appliances = appliance_ledgers(h, o, rows.len(), p)?;
     let mut by_status: std::collections::BTreeMap<&'static str, u64> = Default::default();
     for s in o.slots.iter().flatten() {
         let name = match s.status {
@@ -274,12 +294,12 @@ fn print(
             "command": extra.as_ref().map_or("dream run", |e| e.command),
             "households": h.totals.len(),
             "clusters": o.clusters.len(),
-            "cluster_size": args.cluster_size,
-            "tolerate": args.tolerate,
-            "epsilon": args.epsilon,
-            "sensitivity_wh": args.sensitivity,
-            "fail_rate": args.fail_rate,
-            "seed": args.seed,
+            "cluster_size": p.cluster_size,
+            "tolerate": p.tolerate,
+            "epsilon": p.epsilon,
+            "sensitivity_wh": p.sensitivity,
+            "fail_rate": p.fail_rate,
+            "seed": p.seed,
             "slots": per_slot,
             "mean_error": mean_error,
             "mean_cluster_error": cluster_error,
@@ -294,21 +314,21 @@ fn print(
         }
         return out.json(&doc);
     }
-    let left_out = h.totals.len() - o.clusters.len() * args.cluster_size as usize;
+    let left_out = h.totals.len() - o.clusters.len() * p.cluster_size as usize;
     out.line(format_args!(
         "DREAM: {} households in {} clusters of {} (M = {}, ε = {}, {}){}; {}-minute slots, seed {}",
         h.totals.len(),
         o.clusters.len(),
-        args.cluster_size,
-        args.tolerate,
-        args.epsilon,
-        match args.sensitivity {
+        p.cluster_size,
+        p.tolerate,
+        p.epsilon,
+        match p.sensitivity {
             Some(d) => format!("Δ = {d} Wh"),
             None => "λ(t) = cluster max / ε".to_string(),
         },
         if left_out > 0 { format!(" ({left_out} left out)") } else { String::new() },
         minutes,
-        args.seed
+        p.seed
     ))?;
     out.line(" slot   time    true kWh  published kWh    error  undecryptable")?;
     for r in rows {

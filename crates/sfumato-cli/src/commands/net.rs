@@ -3,16 +3,14 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use sfumato_protocol::dream::SlotStatus;
 use sfumato_study::dream::network::{
     self, HostOptions, HostSummary, HouseholdSource, NetDeployment, NetOutcome, NetStudy,
 };
 use sfumato_study::dream::up::{Fault, UpOptions, up as bring_up};
 use sfumato_study::dream::{Deployment, deploy};
 
-use crate::cli_dream::{DreamRunArgs, NoiseArg};
 use crate::cli_net::{NetCreateArgs, NetReportArgs, NetRunArgs, NetUpArgs, StudyArgs};
-use crate::commands::dream_run::{Extra, report as print_report};
+use crate::commands::dream_run::{Extra, ReportParams, report as print_report};
 use crate::error::CliError;
 use crate::output::{Output, human_bytes};
 
@@ -20,30 +18,36 @@ use crate::output::{Output, human_bytes};
 const INSECURE: &str = "INSECURE TEST SEED: every key and all noise of this run follow from a public seed; never use it for real data";
 
 fn study_of(a: &StudyArgs, name: &str) -> Result<NetStudy, CliError> {
-    if a.tolerate >= a.cluster_size {
+    let d = &a.dream;
+    if d.households.is_some_and(|h| h > 100_000) {
+        return Err(CliError::usage(
+            "--households: at most 100000 for a network deployment",
+        ));
+    }
+    if d.tolerate >= d.cluster_size {
         return Err(CliError::usage(format!(
             "--tolerate {} must be below --cluster-size {}",
-            a.tolerate, a.cluster_size
+            d.tolerate, d.cluster_size
         )));
     }
     Ok(NetStudy {
         name: name.to_string(),
-        households: match a.households {
-            Some(n) if a.input.is_none() => HouseholdSource::Generated {
+        households: match d.households {
+            Some(n) if d.input.is_none() => HouseholdSource::Generated {
                 households: n,
-                slot: a.slot.clone(),
-                seed: a.seed,
+                slot: d.slot.clone(),
+                seed: d.seed,
             },
             _ => HouseholdSource::File,
         },
-        cluster_size: a.cluster_size,
-        tolerate: a.tolerate,
-        epsilon: a.epsilon.clone(),
-        sensitivity: a.sensitivity,
-        unit_wh: a.unit_wh,
-        partners: a.partners,
-        noise: a.noise.into(),
-        seed: a.seed,
+        cluster_size: d.cluster_size,
+        tolerate: d.tolerate,
+        epsilon: d.epsilon.clone(),
+        sensitivity: d.sensitivity,
+        unit_wh: d.unit_wh,
+        partners: d.partners,
+        noise: d.noise.into(),
+        seed: d.seed,
         slots: a.slots,
         slot_ms: a.slot_ms,
         setup_ms: a.setup_ms.unwrap_or(0),
@@ -51,26 +55,17 @@ fn study_of(a: &StudyArgs, name: &str) -> Result<NetStudy, CliError> {
     })
 }
 
-/// `dream run`'s arguments for the same study, for its report.
-fn dream_args(s: &NetStudy) -> DreamRunArgs {
-    DreamRunArgs {
-        input: None,
-        households: None,
+/// What the report says of a deployment's parameters (no meter fails at
+/// random: failures are the kills).
+fn report_params(s: &NetStudy) -> ReportParams {
+    ReportParams {
         cluster_size: s.cluster_size,
         tolerate: s.tolerate,
         epsilon: s.epsilon.clone(),
         sensitivity: s.sensitivity,
         unit_wh: s.unit_wh,
-        slot: "10m".into(),
-        slots: Some(s.slots),
-        partners: s.partners,
-        noise: match s.noise {
-            sfumato_protocol::dream::NoiseKind::Gamma => NoiseArg::Gamma,
-            _ => NoiseArg::Discrete,
-        },
         fail_rate: 0.0,
         seed: s.seed,
-        workers: 1,
     }
 }
 
@@ -86,7 +81,7 @@ pub(crate) fn create(args: &NetCreateArgs, out: &mut Output) -> Result<(), CliEr
     let d = network::create(
         &args.dir,
         &study,
-        args.study.input.as_deref(),
+        args.study.dream.input.as_deref(),
         args.addrs.clone(),
     )?;
     if out.is_json() {
@@ -171,19 +166,6 @@ fn temp_dir() -> PathBuf {
     std::env::temp_dir().join(format!("sfumato-net-{}-{stamp}", std::process::id()))
 }
 
-/// Per-slot publication latency: mean and largest over the cluster-slots
-/// published, ms after the slot's readings were due.
-fn latency(o: &NetOutcome) -> (f64, f64, usize) {
-    let l: Vec<f64> = o
-        .settled
-        .iter()
-        .filter(|s| s.outcome.status == SlotStatus::Published)
-        .map(|s| s.latency_ms)
-        .collect();
-    let mean = l.iter().sum::<f64>() / l.len().max(1) as f64;
-    (mean, l.iter().copied().fold(0.0, f64::max), l.len())
-}
-
 fn net_extra(
     d: &NetDeployment,
     o: &NetOutcome,
@@ -192,7 +174,7 @@ fn net_extra(
     wall: Option<f64>,
     compared: Option<(usize, usize)>,
 ) -> Extra {
-    let (mean, max, n) = latency(o);
+    let (mean, max, n) = o.publication_latency();
     let total = hosts
         .iter()
         .fold(sfumato_net::CounterSnapshot::default(), |a, h| {
@@ -294,7 +276,7 @@ fn net_extra(
 
 /// `sfumato net up`.
 pub(crate) fn up(args: &NetUpArgs, out: &mut Output) -> Result<(), CliError> {
-    if args.compare && args.insecure_test_seed != Some(args.study.seed) {
+    if args.compare && args.insecure_test_seed != Some(args.study.dream.seed) {
         return Err(CliError::usage(
             "--compare needs --insecure-test-seed equal to --seed (the simulator's keys and noise come from the seed)",
         ));
@@ -304,7 +286,7 @@ pub(crate) fn up(args: &NetUpArgs, out: &mut Output) -> Result<(), CliError> {
     }
     let dir = args.dir.clone().unwrap_or_else(temp_dir);
     let study = study_of(&args.study, &name_of(&dir))?;
-    let d = network::create(&dir, &study, args.study.input.as_deref(), None)?;
+    let d = network::create(&dir, &study, args.study.dream.input.as_deref(), None)?;
     let study = d.study.clone();
     let p = d.plan.params;
     for t in [args.kill_meters_at_slot, args.kill_supplier_at_slot]
@@ -389,7 +371,7 @@ pub(crate) fn up(args: &NetUpArgs, out: &mut Output) -> Result<(), CliError> {
     };
     let extra = net_extra(&d, &o, &r.hosts, &r.kills, Some(r.wall_seconds), compared);
     print_report(
-        &dream_args(&study),
+        &report_params(&study),
         &d.households,
         &o.outcome,
         study.slots,
@@ -416,7 +398,7 @@ pub(crate) fn report(args: &NetReportArgs, out: &mut Output) -> Result<(), CliEr
     let mut extra = net_extra(&d, &o, &[], &[], None, None);
     extra.command = "net report";
     print_report(
-        &dream_args(&d.study),
+        &report_params(&d.study),
         &d.households,
         &o.outcome,
         d.study.slots,

@@ -21,6 +21,14 @@ pub(crate) fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&ok(&all)).expect("the report is JSON")
 }
 
+/// The JSON report of a run that must succeed (`--json` added, for
+/// commands without `--quiet`).
+pub(crate) fn json_report(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    serde_json::from_str(&ok(&all)).expect("the report is JSON")
+}
+
 /// Stdout of a run that must succeed.
 pub(crate) fn ok(args: &[&str]) -> String {
     let out = sfumato(args);

@@ -26,7 +26,6 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sfumato_dp::Epsilon;
 use sfumato_net::directory::to_hex;
-use sfumato_net::host::HostEvent;
 use sfumato_net::store::Store;
 use sfumato_net::{
     CounterSnapshot, Directory, DirectoryEntry, Host, HostConfig, HostEntry, HostReport,
@@ -371,7 +370,7 @@ pub fn run_host(
         None => {
             let e = match options.epoch_unix_ms {
                 Some(ms) => ms.saturating_mul(1000),
-                None => unix_micros() + 1_000_000,
+                None => sfumato_net::host::unix_micros() + 1_000_000,
             };
             store.put_meta_i64(EPOCH_KEY, e as i64)?;
             e
@@ -397,13 +396,6 @@ pub fn run_host(
         Some(codec),
     )?;
     Ok(host.run(|id, rng| plan.make_node(id, rng).map_err(|e| e.to_string()))?)
-}
-
-fn unix_micros() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|x| x.as_micros() as u64)
-        .unwrap_or(0)
 }
 
 /// What one host process said when it finished (`sfumato net run --json`).
@@ -474,6 +466,21 @@ pub struct NetOutcome {
     /// (meter, slot) pairs with more than one reading sent, from the
     /// meters' audit logs (must be 0; `None` without audit logs).
     pub readings_twice: Option<u64>,
+}
+
+impl NetOutcome {
+    /// Publication latency over the published cluster-slots, ms after
+    /// their readings were due: (mean, largest, how many).
+    pub fn publication_latency(&self) -> (f64, f64, usize) {
+        let l: Vec<f64> = self
+            .settled
+            .iter()
+            .filter(|s| s.outcome.published.is_some())
+            .map(|s| s.latency_ms)
+            .collect();
+        let mean = l.iter().sum::<f64>() / l.len().max(1) as f64;
+        (mean, l.iter().copied().fold(0.0, f64::max), l.len())
+    }
 }
 
 /// Reads what deployment `d` published from the supplier host's store,
@@ -557,17 +564,4 @@ pub fn collect(d: &NetDeployment, hosts: &[HostSummary]) -> Result<NetOutcome> {
         settled_twice,
         readings_twice: audited.then_some(twice),
     })
-}
-
-/// Events of a host report in a stable order, for comparisons.
-pub fn slot_events(events: &[HostEvent<DreamEvent>]) -> Vec<(NodeId, SlotOutcome)> {
-    let mut v: Vec<(NodeId, SlotOutcome)> = events
-        .iter()
-        .map(|e| {
-            let DreamEvent::Slot(o) = e.event;
-            (e.node, o)
-        })
-        .collect();
-    v.sort_by_key(|(n, o)| (*n, o.slot));
-    v
 }
