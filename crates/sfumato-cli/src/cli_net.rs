@@ -33,7 +33,7 @@ pub(crate) struct StudyArgs {
     #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(40..=86_400_000))]
     pub(crate) slot_ms: u64,
 
-    /// Time for meters to register and key before slot 0, ms (default: 2 s + 5 ms a household)
+    /// Set-up before slot 0, ms: meters register in the first half, get the directory in the second (default: 2 s + 10 ms a household)
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     pub(crate) setup_ms: Option<u64>,
 

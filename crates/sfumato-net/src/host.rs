@@ -126,6 +126,10 @@ pub struct HostReport<E> {
     pub counters: CounterSnapshot,
     /// Handler calls.
     pub calls: u64,
+    /// Messages handed to nodes.
+    pub messages: u64,
+    /// The most messages handed to nodes in any 100 ms, per second.
+    pub peak_messages_per_s: u64,
     /// Time spent in handlers, µs.
     pub handler_micros: u64,
     /// Batches written to the store, and the time that took, µs.
@@ -397,6 +401,8 @@ where
             events: Vec::new(),
             counters: CounterSnapshot::default(),
             calls: 0,
+            messages: 0,
+            peak_messages_per_s: 0,
             handler_micros: 0,
             commits: 0,
             commit_micros: 0,
@@ -422,6 +428,8 @@ where
             incarnation,
             audit: self.config.audit,
         };
+        // Messages handled in the current 100 ms: (bucket, count).
+        let mut busiest = (u64::MAX, 0u64);
         for id in &fresh {
             if let Some(slot) = slots.get_mut(id) {
                 let now = clock();
@@ -462,6 +470,16 @@ where
                 returns.push(b);
             }
             let now = clock();
+            if !messages.is_empty() {
+                let bucket = now.0 / 100_000;
+                if bucket != busiest.0 {
+                    busiest = (bucket, 0);
+                }
+                busiest.1 += messages.len() as u64;
+                step.report.messages += messages.len() as u64;
+                step.report.peak_messages_per_s =
+                    step.report.peak_messages_per_s.max(busiest.1 * 10);
+            }
             for m in messages {
                 if let Some(slot) = slots.get_mut(&m.to) {
                     step.call(m.to, slot, now, |n, ctx| {

@@ -224,6 +224,14 @@ fn net_extra(
             at
         ));
     }
+    if let Some(s) = hosts.iter().find(|h| h.host == 0) {
+        lines.push(format!(
+            "supplier host (last incarnation): {} messages handled, at most {} a second (in 100 ms); {:.1} µs a handler call",
+            s.messages,
+            s.peak_messages_per_s,
+            s.handler_micros as f64 / s.calls.max(1) as f64
+        ));
+    }
     let handler: u64 = hosts.iter().map(|h| h.handler_micros).sum();
     let commit: u64 = hosts.iter().map(|h| h.commit_micros).sum();
     let commits: u64 = hosts.iter().map(|h| h.commits).sum();

@@ -115,6 +115,14 @@ impl DreamParams {
         u64::from(self.cluster_size - self.tolerate)
     }
 
+    /// When the supplier closes registration and sends the directory:
+    /// halfway to slot 0. DREAM §5.1's set-up happens at installation,
+    /// long before any slot; the second half of the lead is for the
+    /// directory to reach every meter and for their key agreements.
+    pub fn directory_time(&self) -> Time {
+        Time(self.first_slot.0 / 2)
+    }
+
     /// When slot `t`'s readings are taken.
     pub fn slot_time(&self, t: u32) -> Time {
         self.first_slot

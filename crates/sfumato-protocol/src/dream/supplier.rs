@@ -144,7 +144,7 @@ impl Supplier {
 
     pub(crate) fn start(&mut self, ctx: &mut NodeContext<'_, DreamNode>) {
         let p = self.plan.params;
-        ctx.set_timer(Time(p.first_slot.0 - p.window.0), DreamTimer::Setup);
+        ctx.set_timer(p.directory_time(), DreamTimer::Setup);
     }
 
     pub(crate) fn on_message(

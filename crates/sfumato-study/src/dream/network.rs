@@ -84,7 +84,8 @@ pub struct NetStudy {
     pub slots: usize,
     /// Real slot length, ms.
     pub slot_ms: u64,
-    /// Registration time before slot 0's window, ms (0 at creation:
+    /// Set-up time before slot 0, ms: registration, then the directory
+    /// (0 at creation:
     /// chosen from the size, see [`auto_setup_ms`]).
     pub setup_ms: u64,
     /// Hosts that run meters (host 0 runs the suppliers).
@@ -157,12 +158,13 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     serde_json::from_str(&text).map_err(|e| StudyError::usage(format!("{}: {e}", path.display())))
 }
 
-/// The registration time a deployment of `households` meters gets by
-/// default: 2 s, plus 5 ms a meter for the TLS channels and key agreements
-/// of the set-up (measured on loopback, 2 cores: 1,000 meters need about
-/// 4 s before every one is keyed).
+/// The set-up time a deployment of `households` meters gets by default:
+/// 2 s, plus 10 ms a meter, half for registration and half for the
+/// directory (on loopback with 2 cores, 1,000 meters need about 4 s to
+/// register and as long again to receive the directory over new TLS
+/// channels and agree their keys).
 pub fn auto_setup_ms(households: u64) -> u64 {
-    2000 + 5 * households
+    2000 + 10 * households
 }
 
 /// The store of host `host`.
@@ -413,8 +415,14 @@ pub struct HostSummary {
     pub events: usize,
     /// Traffic and rejections.
     pub counters: CounterSnapshot,
-    /// Handler calls and their total time, µs.
+    /// Handler calls.
     pub calls: u64,
+    /// Messages handed to nodes.
+    #[serde(default)]
+    pub messages: u64,
+    /// The most messages handed to nodes in any 100 ms, per second.
+    #[serde(default)]
+    pub peak_messages_per_s: u64,
     /// Time in handlers, µs.
     pub handler_micros: u64,
     /// Store commits and their total time, µs.
@@ -436,6 +444,8 @@ impl HostSummary {
             events: r.events.len(),
             counters: r.counters,
             calls: r.calls,
+            messages: r.messages,
+            peak_messages_per_s: r.peak_messages_per_s,
             handler_micros: r.handler_micros,
             commits: r.commits,
             commit_micros: r.commit_micros,

@@ -51,7 +51,7 @@ pub struct Deployment {
 /// When things happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timing {
-    /// Slot 0's readings (set-up ends one window before).
+    /// Slot 0's readings (the directory goes out halfway there).
     pub first_slot: Time,
     /// T_p.
     pub slot_length: Time,
@@ -72,11 +72,12 @@ impl Timing {
     }
 
     /// A real-time schedule: slots of `slot_ms`, windows of a quarter
-    /// slot, and `setup_ms` for registration before slot 0.
+    /// slot, and `setup_ms` of set-up before slot 0 (registration, then
+    /// from halfway the directory).
     pub fn real(slot_ms: u64, setup_ms: u64) -> Timing {
         let window = Time::from_millis(slot_ms / 4);
         Timing {
-            first_slot: Time::from_millis(setup_ms).plus(window),
+            first_slot: Time::from_millis(setup_ms.max(slot_ms / 4)),
             slot_length: Time::from_millis(slot_ms),
             window,
         }
