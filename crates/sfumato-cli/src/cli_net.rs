@@ -17,6 +17,8 @@ pub(crate) enum NetCommand {
     Up(NetUpArgs),
     /// Print the per-slot report of a deployment that ran
     Report(NetReportArgs),
+    /// Chiaroscuro on loopback: participants on hosts (OS processes) with real threshold Damgård–Jurik
+    Cluster(Box<NetClusterArgs>),
 }
 
 /// What a deployment runs.
@@ -138,4 +140,35 @@ pub(crate) struct NetReportArgs {
     /// The deployment directory
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: PathBuf,
+}
+
+/// Arguments of `sfumato net cluster`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  \
+    sfumato net cluster --synthetic cer --participants 24 --k 3 --key-bits 512 --iterations 2 --hosts 4\n\
+    The key is generated and dealt by this command (a trusted dealer); encryption is always\n\
+    real Damgård–Jurik. The report is cluster run's, from the participants' own results.")]
+pub(crate) struct NetClusterArgs {
+    #[command(flatten)]
+    pub(crate) run: crate::cli_cluster::ClusterRunArgs,
+
+    /// Where to create the deployment (default: a new directory under the system's temp dir)
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+
+    /// Hosts (OS processes) the participants are spread over
+    #[arg(long, value_name = "H", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub(crate) hosts: u32,
+
+    /// Real length of a gossip period, ms (each participant steps once a period)
+    #[arg(long, value_name = "MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(5..=60_000))]
+    pub(crate) period_ms: u64,
+
+    /// Time from now to the deployment's time zero, ms
+    #[arg(long, value_name = "MS", default_value_t = 1500)]
+    pub(crate) start_in_ms: u64,
+
+    /// INSECURE, for tests: the key, every node's stream and all noise from this public seed
+    #[arg(long, value_name = "S")]
+    pub(crate) insecure_test_seed: Option<u64>,
 }

@@ -87,6 +87,7 @@ impl From<sfumato_study::StudyError> for CliError {
             S::Dp(e) => CliError::Dp(e),
             S::Traces(e) => CliError::Traces(e),
             S::Sim(e) => CliError::Sim(e),
+            S::Crypto(e) => CliError::Crypto(e),
             S::Protocol(e) => CliError::Usage(e.to_string()),
             S::Net(sfumato_net::NetError::Directory(m)) => {
                 CliError::Usage(format!("deployment: {m}"))

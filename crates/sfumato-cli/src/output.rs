@@ -135,6 +135,15 @@ pub(crate) fn human_bytes(b: u64) -> String {
     }
 }
 
+/// What another runtime adds to a simulator command's report (`sfumato
+/// net …`): its command name, fields merged into the JSON document, and
+/// lines printed at the end in place of the simulator's run facts.
+pub(crate) struct ReportExtra {
+    pub(crate) command: &'static str,
+    pub(crate) json: serde_json::Map<String, serde_json::Value>,
+    pub(crate) lines: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

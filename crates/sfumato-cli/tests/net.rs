@@ -217,3 +217,74 @@ fn bad_deployments_and_arguments_get_one_line() {
         "--tolerate",
     );
 }
+
+#[test]
+fn chiaroscuro_runs_over_loopback_with_real_damgard_jurik() {
+    let dir = scratch("net-cluster").join("dep");
+    let v = json_report(&[
+        "net",
+        "cluster",
+        "--dir",
+        s(&dir),
+        "--synthetic",
+        "cer",
+        "--participants",
+        "20",
+        "--k",
+        "3",
+        "--key-bits",
+        "512",
+        "--iterations",
+        "1",
+        "--epsilon",
+        "50",
+        "--hosts",
+        "3",
+        "--period-ms",
+        "100",
+        "--start-in-ms",
+        "800",
+        "--quiet",
+    ]);
+    assert_eq!(v["command"], "net cluster");
+    assert_eq!(v["encryption"], "damgard-jurik");
+    assert_eq!(v["secure"], true);
+    assert_eq!(v["participants"], 20);
+    assert_eq!(v["insecure_test_seed"], false);
+    // Every participant got the iteration's result, decrypted by key
+    // holders that combined τ partial decryptions over the network.
+    let it = &v["iterations"][0];
+    assert_eq!(it["participants_with_result"], 20, "{v}");
+    assert_eq!(it["results"], 1, "{v}");
+    assert!(it["intra_after"].as_f64().is_some(), "{v}");
+    assert!(v["decryptions"].as_u64().unwrap() >= 1, "{v}");
+    assert_eq!(v["exchanges"]["errors"], 0, "{v}");
+    assert!(
+        v["exchanges"]["sum_exchanges"].as_u64().unwrap() > 100,
+        "{v}"
+    );
+    assert_eq!(v["counters"]["rejected_peers"], 0);
+    assert!(v["counters"]["frames_in"].as_u64().unwrap() > 0);
+    // The key holders' shares are on their hosts only; the public key is
+    // the only key in the directory.
+    for public in ["public.json", "cluster.json", "directory.json"] {
+        let text = std::fs::read_to_string(dir.join(public)).unwrap();
+        assert!(!text.contains("\"share\":"), "{public} holds a key share");
+    }
+    // The plaintext stand-in is the simulator's only.
+    bad(
+        &[
+            "net",
+            "cluster",
+            "--synthetic",
+            "cer",
+            "--participants",
+            "20",
+            "--k",
+            "3",
+            "--encryption",
+            "insecure-plaintext",
+        ],
+        "simulator's only",
+    );
+}

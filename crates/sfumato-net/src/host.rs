@@ -128,6 +128,11 @@ pub struct HostReport<E> {
     pub calls: u64,
     /// Messages handed to nodes.
     pub messages: u64,
+    /// Messages the nodes sent (to local nodes too), and their encoded
+    /// bytes.
+    pub sent: u64,
+    /// The encoded bytes of those messages.
+    pub sent_bytes: u64,
     /// The most messages handed to nodes in any 100 ms, per second.
     pub peak_messages_per_s: u64,
     /// Time spent in handlers, µs.
@@ -139,6 +144,10 @@ pub struct HostReport<E> {
     /// Whether randomness was the insecure test seed.
     pub insecure_test_seed: bool,
 }
+
+/// What [`Host::run_keeping_nodes`] returns: the report and the nodes as
+/// they ended.
+pub type Finished<N> = (HostReport<<N as Node>::Event>, Vec<(NodeId, N)>);
 
 /// A message from the network for a local node.
 struct Inbound<M> {
@@ -241,6 +250,15 @@ where
     where
         F: FnMut(NodeId, &mut NodeRng) -> core::result::Result<N, String>,
     {
+        self.run_keeping_nodes(make).map(|(report, _)| report)
+    }
+
+    /// [`Host::run`], and the nodes as they ended (for a protocol whose
+    /// results live in its nodes, such as Chiaroscuro's centroids).
+    pub fn run_keeping_nodes<F>(self, make: F) -> Result<Finished<N>>
+    where
+        F: FnMut(NodeId, &mut NodeRng) -> core::result::Result<N, String>,
+    {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(self.config.threads.max(1))
             .enable_all()
@@ -251,7 +269,7 @@ where
         out
     }
 
-    async fn drive<F>(mut self, mut make: F) -> Result<HostReport<N::Event>>
+    async fn drive<F>(mut self, mut make: F) -> Result<Finished<N>>
     where
         F: FnMut(NodeId, &mut NodeRng) -> core::result::Result<N, String>,
     {
@@ -402,6 +420,8 @@ where
             counters: CounterSnapshot::default(),
             calls: 0,
             messages: 0,
+            sent: 0,
+            sent_bytes: 0,
             peak_messages_per_s: 0,
             handler_micros: 0,
             commits: 0,
@@ -514,7 +534,10 @@ where
             }
         }
         report.counters = counters.snapshot();
-        Ok(report)
+        Ok((
+            report,
+            slots.into_iter().map(|(id, s)| (id, s.node)).collect(),
+        ))
     }
 }
 
@@ -572,6 +595,11 @@ where
         }
         if !self.fx.messages.is_empty() {
             let msgs: Vec<_> = self.fx.messages.drain(..).collect();
+            self.report.sent += msgs.len() as u64;
+            self.report.sent_bytes += msgs
+                .iter()
+                .map(|m| sfumato_protocol::Message::encoded_len(&m.msg) as u64)
+                .sum::<u64>();
             if self.audit {
                 for m in &msgs {
                     if let Ok(bytes) = sfumato_protocol::encode(&m.msg) {

@@ -178,6 +178,29 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Bytes kept under `key` (secret material of the host's nodes, such
+    /// as a key share: the store is owner-only).
+    pub fn meta_blob(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+                r.get::<_, Vec<u8>>(0)
+            })
+            .optional()
+            .map(|v| v.map(Zeroizing::new))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Keeps `value` under `key`.
+    pub fn put_meta_blob(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// The host's next incarnation: 1 on first start, one more at every
     /// restart.
     pub fn next_incarnation(&mut self) -> Result<u64> {

@@ -15,6 +15,9 @@ pub enum StudyError {
     /// Trace files or the generator.
     #[error(transparent)]
     Traces(#[from] sfumato_traces::TracesError),
+    /// Keys and ciphertexts.
+    #[error(transparent)]
+    Crypto(#[from] sfumato_crypto::CryptoError),
     /// Protocol parameters.
     #[error(transparent)]
     Protocol(#[from] sfumato_protocol::ProtocolError),

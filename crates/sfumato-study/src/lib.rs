@@ -5,9 +5,14 @@
 //! * [`dream`] — a DREAM deployment: households into clusters with their
 //!   public plans ([`dream::plan`]), run in the simulator
 //!   ([`dream::simulate`]) or as a real deployment of hosts over TLS
-//!   ([`dream::network`]).
+//!   ([`dream::network`]);
+//! * [`chiaroscuro`] — a Chiaroscuro run as a real deployment with
+//!   threshold Damgård–Jurik ([`chiaroscuro::network`]);
+//! * [`up`] — every host of a deployment as an OS process, with kills.
 
+pub mod chiaroscuro;
 pub mod dream;
 pub mod error;
+pub mod up;
 
 pub use error::{Result, StudyError};

@@ -33,7 +33,7 @@ use sfumato_traces::synthetic::{Dataset, cer_like, from_csv, numed_like, points_
 use crate::cli_cluster::{ClusterRunArgs, EncryptionArg, InitArg, SmoothingModeArg, SyntheticArg};
 use crate::commands::sim_runtime::{config, describe_workers, progress};
 use crate::error::CliError;
-use crate::output::{Output, human_bytes, number};
+use crate::output::{Output, ReportExtra, human_bytes, number};
 use crate::progress::Progress;
 
 /// One gossip period of the simulated participants.
@@ -272,14 +272,15 @@ pub(crate) fn default_noise_shares(population: u32, iteration_churn: f64) -> u64
 }
 
 /// Everything the run decided before simulating.
-struct Plan {
-    params: ChiaroscuroParams,
-    n_e: u64,
-    committee: u32,
-    threshold: u32,
+pub(crate) struct Plan {
+    pub(crate) params: ChiaroscuroParams,
+    pub(crate) n_e: u64,
+    pub(crate) committee: u32,
+    pub(crate) threshold: u32,
 }
 
-fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
+/// The run's plan: parameters, Theorem 3's exchanges, the committee.
+pub(crate) fn plan(args: &ClusterRunArgs, d: &Data) -> Result<Plan, CliError> {
     if !(0.0..1.0).contains(&args.churn) {
         return Err(CliError::usage("--churn must be in [0, 1)"));
     }
@@ -551,7 +552,6 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     };
     let config = config(&args.runtime, p.population, mode, faults)?;
     let rows = Arc::new(d.set.rows.clone());
-    let secure = args.encryption == EncryptionArg::DamgardJurik;
     let started = std::time::Instant::now();
     let simulated = execute(
         &Setup {
@@ -582,8 +582,38 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
         return Ok(());
     };
     let simulated_seconds = started.elapsed().as_secs_f64();
-    let rows = evaluate(&d, p, &sim.summary);
-    let refs = references(&d, p, &sim.summary, args)?;
+    report(
+        args,
+        &d,
+        &plan,
+        &sim,
+        simulated_seconds,
+        &describe_workers(&config),
+        None,
+        out,
+    )
+}
+
+/// Prints the report of run `sim` of `plan` on data `d` (from the
+/// simulator or, with `extra`, another runtime): per iteration the
+/// inertia before and after the noise beside the centralized and Lloyd
+/// references, the result against k-means++ and DPLloyd, and the
+/// participants' counters. `workers` says what ran it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn report(
+    args: &ClusterRunArgs,
+    d: &Data,
+    plan: &Plan,
+    sim: &Simulated,
+    simulated_seconds: f64,
+    workers: &str,
+    extra: Option<ReportExtra>,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let p = &plan.params;
+    let secure = args.encryption == EncryptionArg::DamgardJurik;
+    let rows = evaluate(d, p, &sim.summary);
+    let refs = references(d, p, &sim.summary, args)?;
     if let Some(path) = &args.centroids_out {
         write_centroids(path, &sim.summary)?;
     }
@@ -615,6 +645,7 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
     } else {
         "INSECURE plaintext stand-in (nothing was encrypted)".to_string()
     };
+    let runtime_extra = extra;
     if out.is_json() {
         let extra = json!({
         "best_intra_post": {"chiaroscuro": best_private_post, "centralized_perturbed": best_central_post},
@@ -676,10 +707,14 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             "cpu_seconds": sim.cpu_seconds,
             "decryptions": sim.decryptions,
             "cpu_seconds_per_participant": sim.cpu_seconds / participants,
-            "workers": describe_workers(&config),
+            "workers": workers,
         });
         if let (Some(doc), serde_json::Value::Object(extra)) = (doc.as_object_mut(), extra) {
             doc.extend(extra);
+        }
+        if let (Some(doc), Some(e)) = (doc.as_object_mut(), runtime_extra) {
+            doc.insert("command".into(), json!(e.command));
+            doc.extend(e.json);
         }
         return out.json(&doc);
     }
@@ -820,14 +855,21 @@ pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliErro
             .collect::<Vec<_>>()
             .join(", ")
     ))?;
-    out.line(format!(
-        "simulated in {:.1} s on {}, {:.1} s of CPU ({:.3} s per participant), peak memory {}",
-        simulated_seconds,
-        describe_workers(&config),
-        sim.cpu_seconds,
-        sim.cpu_seconds / participants,
-        human_bytes(sim.run.peak_memory_bytes)
-    ))?;
+    match runtime_extra {
+        Some(e) => {
+            for l in e.lines {
+                out.line(l)?;
+            }
+        }
+        None => out.line(format!(
+            "simulated in {:.1} s on {}, {:.1} s of CPU ({:.3} s per participant), peak memory {}",
+            simulated_seconds,
+            workers,
+            sim.cpu_seconds,
+            sim.cpu_seconds / participants,
+            human_bytes(sim.run.peak_memory_bytes)
+        ))?,
+    }
     if !secure {
         out.line("WARNING: insecure plaintext stand-in — nothing was encrypted")?;
     }

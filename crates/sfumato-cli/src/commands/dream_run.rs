@@ -9,7 +9,7 @@ use sfumato_traces::Resolution;
 
 use crate::cli_dream::DreamRunArgs;
 use crate::error::CliError;
-use crate::output::{Output, human_bytes};
+use crate::output::{Output, ReportExtra, human_bytes};
 use sfumato_study::dream::data::{Households, generate, read};
 use sfumato_study::dream::{Deployment, Outcome, deploy};
 
@@ -98,15 +98,6 @@ impl ReportParams {
     }
 }
 
-/// What another runtime adds to the report (`sfumato net up`): its command
-/// name, fields merged into the JSON document, and lines printed after the
-/// table in place of the simulator's run facts.
-pub(crate) struct Extra {
-    pub(crate) command: &'static str,
-    pub(crate) json: serde_json::Map<String, serde_json::Value>,
-    pub(crate) lines: Vec<String>,
-}
-
 /// Prints the per-slot report of outcome `o` of households `h` over
 /// `slots` slots.
 pub(crate) fn report(
@@ -114,7 +105,7 @@ pub(crate) fn report(
     h: &Households,
     o: &Outcome,
     slots: usize,
-    extra: Option<Extra>,
+    extra: Option<ReportExtra>,
     out: &mut Output,
 ) -> Result<(), CliError> {
     let rows = rows(h, o, slots);
@@ -251,7 +242,7 @@ fn print(
     h: &Households,
     o: &Outcome,
     rows: &[SlotRow],
-    extra: Option<Extra>,
+    extra: Option<ReportExtra>,
     out: &mut Output,
 ) -> Result<(), CliError> {
     let errors: Vec<f64> = rows.iter().filter_map(error).collect();

@@ -2,7 +2,7 @@
 
 pub(crate) mod cluster_costs;
 mod cluster_latency;
-mod cluster_run;
+pub(crate) mod cluster_run;
 mod crypto;
 mod crypto_bench;
 mod demo;
@@ -15,6 +15,7 @@ mod dp_sample;
 mod dream_experiment;
 pub(crate) mod dream_run;
 mod net;
+mod net_cluster;
 mod overlay;
 mod sim_bench;
 mod sim_broadcast;
@@ -68,6 +69,7 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Net(NetCommand::Run(args)) => net::run(args, out),
         Command::Net(NetCommand::Up(args)) => net::up(args, out),
         Command::Net(NetCommand::Report(args)) => net::report(args, out),
+        Command::Net(NetCommand::Cluster(args)) => net_cluster::run(args, out),
         Command::Demo(args) => demo::run(args, out),
     }
 }

@@ -3,19 +3,20 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
+use sfumato_study::chiaroscuro::network as cluster;
 use sfumato_study::dream::network::{
-    self, HostOptions, HostSummary, HouseholdSource, NetDeployment, NetOutcome, NetStudy,
+    self, HostOptions, HouseholdSource, NetDeployment, NetOutcome, NetStudy,
 };
-use sfumato_study::dream::up::{Fault, UpOptions, up as bring_up};
 use sfumato_study::dream::{Deployment, deploy};
+use sfumato_study::up::{Fault, HostSummary, UpOptions, up as bring_up};
 
 use crate::cli_net::{NetCreateArgs, NetReportArgs, NetRunArgs, NetUpArgs, StudyArgs};
-use crate::commands::dream_run::{Extra, ReportParams, report as print_report};
+use crate::commands::dream_run::{ReportParams, report as print_report};
 use crate::error::CliError;
-use crate::output::{Output, human_bytes};
+use crate::output::{Output, ReportExtra, human_bytes};
 
 /// The loud notice every output of a run on the test seed carries.
-const INSECURE: &str = "INSECURE TEST SEED: every key and all noise of this run follow from a public seed; never use it for real data";
+pub(crate) const INSECURE: &str = "INSECURE TEST SEED: every key and all noise of this run follow from a public seed; never use it for real data";
 
 fn study_of(a: &StudyArgs, name: &str) -> Result<NetStudy, CliError> {
     let d = &a.dream;
@@ -119,7 +120,6 @@ pub(crate) fn create(args: &NetCreateArgs, out: &mut Output) -> Result<(), CliEr
 
 /// `sfumato net run`.
 pub(crate) fn run(args: &NetRunArgs, out: &mut Output) -> Result<(), CliError> {
-    let d = network::load(&args.dir)?;
     if args.insecure_test_seed.is_some() {
         eprintln!("{INSECURE}");
     }
@@ -128,8 +128,12 @@ pub(crate) fn run(args: &NetRunArgs, out: &mut Output) -> Result<(), CliError> {
         insecure_test_seed: args.insecure_test_seed,
         audit: args.audit,
     };
-    let r = network::run_host(&d, args.host, &options)?;
-    let s = HostSummary::new(args.host, &r);
+    let s = if cluster::is_cluster_deployment(&args.dir) {
+        cluster::run_host(&cluster::load(&args.dir)?, args.host, &options)?
+    } else {
+        let d = network::load(&args.dir)?;
+        HostSummary::new(args.host, &network::run_host(&d, args.host, &options)?)
+    };
     if out.is_json() {
         // One line: `net up` reads it.
         return out.line(serde_json::to_string(&s).map_err(|e| CliError::Runtime(e.to_string()))?);
@@ -158,7 +162,7 @@ pub(crate) fn run(args: &NetRunArgs, out: &mut Output) -> Result<(), CliError> {
     Ok(())
 }
 
-fn temp_dir() -> PathBuf {
+pub(crate) fn temp_dir() -> PathBuf {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
@@ -173,7 +177,7 @@ fn net_extra(
     kills: &[(u32, f64)],
     wall: Option<f64>,
     compared: Option<(usize, usize)>,
-) -> Extra {
+) -> ReportExtra {
     let (mean, max, n) = o.publication_latency();
     let total = hosts
         .iter()
@@ -275,7 +279,7 @@ fn net_extra(
             json!({ "equal": equal, "cluster_slots": all }),
         );
     }
-    Extra {
+    ReportExtra {
         command: "net up",
         json,
         lines,
@@ -342,7 +346,7 @@ pub(crate) fn up(args: &NetUpArgs, out: &mut Output) -> Result<(), CliError> {
         study.slot_ms,
         (args.start_in_ms as f64 + p.end().as_millis_f64()) / 1000.0
     );
-    let r = bring_up(&d, &options)?;
+    let r = bring_up(&d.dir, study.meter_hosts + 1, p.end(), &options)?;
     let o = network::collect(&d, &r.hosts)?;
     let compared = if args.compare {
         let sim = deploy(

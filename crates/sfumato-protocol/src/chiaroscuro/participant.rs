@@ -197,7 +197,7 @@ pub struct ParticipantStats {
 }
 
 /// The timer of a participant: its next gossip step.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct StepTimer;
 
 /// Rare events a participant reports.

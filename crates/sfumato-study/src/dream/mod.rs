@@ -11,7 +11,6 @@ pub mod data;
 pub mod network;
 pub mod plan;
 pub mod simulate;
-pub mod up;
 
 pub use data::Households;
 pub use plan::{Deployment, DreamPlan, Timing, lambdas, random_clusters};

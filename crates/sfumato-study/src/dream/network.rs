@@ -19,18 +19,14 @@
 //! that share is at most M.
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sfumato_dp::Epsilon;
-use sfumato_net::directory::to_hex;
 use sfumato_net::store::Store;
-use sfumato_net::{
-    CounterSnapshot, Directory, DirectoryEntry, Host, HostConfig, HostEntry, HostReport,
-    Membership, NodeCodec, NodeIdentity, Randomness,
-};
+use sfumato_net::{Host, HostReport, Membership, NodeCodec};
 use sfumato_protocol::dream::{DreamEvent, DreamMessage, DreamNode, NoiseKind, SlotOutcome};
 use sfumato_protocol::{NodeId, Time};
 use sfumato_traces::Resolution;
@@ -40,6 +36,8 @@ use crate::dream::data::{Households, generate, read};
 use crate::dream::plan::{Deployment, DreamPlan, Timing};
 use crate::dream::simulate::{Outcome, RoleTraffic, Traffic};
 use crate::error::{Result, StudyError};
+pub use crate::up::{HostOptions, loopback_addrs, store_path};
+use crate::up::{HostSummary, new_dir, open_host, read_json, write_directory, write_json};
 
 /// Where the households come from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,19 +143,6 @@ fn households(study: &NetStudy, dir: &Path) -> Result<Households> {
     Ok(h.in_units(study.unit_wh))
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| StudyError::usage(format!("{}: {e}", path.display())))?;
-    std::fs::write(path, text + "\n")
-        .map_err(|e| StudyError::io(format!("writing {}", path.display()), e))
-}
-
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| StudyError::io(format!("reading {}", path.display()), e))?;
-    serde_json::from_str(&text).map_err(|e| StudyError::usage(format!("{}: {e}", path.display())))
-}
-
 /// The set-up time a deployment of `households` meters gets by default:
 /// 2 s, plus 10 ms a meter, half for registration and half for the
 /// directory (on loopback with 2 cores, 1,000 meters need about 4 s to
@@ -165,28 +150,6 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
 /// channels and agree their keys).
 pub fn auto_setup_ms(households: u64) -> u64 {
     2000 + 10 * households
-}
-
-/// The store of host `host`.
-pub fn store_path(dir: &Path, host: u32) -> PathBuf {
-    dir.join(format!("host-{host}.sqlite"))
-}
-
-/// Free loopback ports, one per host (bound and released: another
-/// program could take one before the hosts start, which the hosts then
-/// report as an error).
-pub fn loopback_addrs(hosts: u32) -> Result<Vec<SocketAddr>> {
-    let listeners: Vec<TcpListener> = (0..hosts)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<_>>()
-        .map_err(|e| StudyError::io("finding a free loopback port", e))?;
-    listeners
-        .iter()
-        .map(|l| {
-            l.local_addr()
-                .map_err(|e| StudyError::io("finding a free loopback port", e))
-        })
-        .collect()
 }
 
 /// The host of node `id` in `plan` with `meter_hosts` meter hosts.
@@ -212,19 +175,7 @@ pub fn create(
             "a deployment needs at least one meter host",
         ));
     }
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map_err(|e| StudyError::io(format!("reading {}", dir.display()), e))?
-            .next()
-            .is_some()
-    {
-        return Err(StudyError::usage(format!(
-            "{} exists and is not empty: choose a new directory",
-            dir.display()
-        )));
-    }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| StudyError::io(format!("creating {}", dir.display()), e))?;
+    new_dir(dir)?;
     match (&study.households, households_file) {
         (HouseholdSource::File, Some(f)) => {
             std::fs::copy(f, dir.join("households.csv"))
@@ -246,47 +197,23 @@ pub fn create(
     let plan = DreamPlan::new(&h, &study.deployment()?, study.timing())?;
     let hosts = study.meter_hosts + 1;
     let addrs = match addrs {
-        Some(a) if a.len() == hosts as usize => a,
-        Some(a) => {
+        Some(a) if a.len() != hosts as usize => {
             return Err(StudyError::usage(format!(
                 "{} addresses for {hosts} hosts (the supplier host and {} meter hosts)",
                 a.len(),
                 study.meter_hosts
             )));
         }
-        None => loopback_addrs(hosts)?,
+        a => a,
     };
-    let mut identities: BTreeMap<u32, Vec<NodeIdentity>> = BTreeMap::new();
-    let mut entries = Vec::with_capacity(plan.nodes() as usize);
-    for id in (0..plan.nodes()).map(NodeId) {
-        let identity = NodeIdentity::generate(id)?;
-        let host = host_of(&plan, id, study.meter_hosts);
-        entries.push(DirectoryEntry {
-            id,
-            host,
-            certificate: to_hex(&identity.certificate),
-        });
-        identities.entry(host).or_default().push(identity);
-    }
-    let directory = Directory {
-        deployment: study.name.clone(),
-        hosts: addrs
-            .iter()
-            .enumerate()
-            .map(|(h, addr)| HostEntry {
-                host: h as u32,
-                addr: *addr,
-            })
-            .collect(),
-        nodes: entries,
-    };
-    let membership = Arc::new(Membership::new(directory.clone())?);
-    for (host, ids) in &identities {
-        let mut store = Store::open(&store_path(dir, *host))?;
-        store.put_identities(ids)?;
-    }
+    let membership = write_directory(
+        dir,
+        &study.name,
+        hosts,
+        addrs,
+        (0..plan.nodes()).map(|id| (NodeId(id), host_of(&plan, NodeId(id), study.meter_hosts))),
+    )?;
     write_json(&dir.join("study.json"), study)?;
-    write_json(&dir.join("directory.json"), &directory)?;
     Ok(NetDeployment {
         dir: dir.to_path_buf(),
         study: study.clone(),
@@ -332,21 +259,6 @@ impl NodeCodec<DreamNode> for DreamCodec {
     }
 }
 
-/// How to run a host.
-#[derive(Clone, Debug)]
-pub struct HostOptions {
-    /// Time zero, ms since the Unix epoch (a host that ran before keeps
-    /// the one it stored; default: one second from now).
-    pub epoch_unix_ms: Option<u64>,
-    /// **Insecure**: the simulator's streams for this seed instead of OS
-    /// randomness (tests and comparisons only).
-    pub insecure_test_seed: Option<u64>,
-    /// Log every sent message in the host's store.
-    pub audit: bool,
-}
-
-const EPOCH_KEY: &str = "epoch_unix_micros";
-
 /// Runs host `host` of deployment `d` to the end of its last slot,
 /// resuming its nodes if it ran before.
 pub fn run_host(
@@ -360,34 +272,13 @@ pub fn run_host(
             d.study.meter_hosts
         )));
     }
-    let store = Store::open(&store_path(&d.dir, host))?;
-    let identities = store.identities()?;
-    if identities.is_empty() {
-        return Err(StudyError::usage(format!(
-            "host {host}'s store holds no node keys"
-        )));
-    }
-    let epoch = match store.meta_i64(EPOCH_KEY)? {
-        Some(e) => e.max(0) as u64,
-        None => {
-            let e = match options.epoch_unix_ms {
-                Some(ms) => ms.saturating_mul(1000),
-                None => sfumato_net::host::unix_micros() + 1_000_000,
-            };
-            store.put_meta_i64(EPOCH_KEY, e as i64)?;
-            e
-        }
-    };
+    let (store, identities) = open_host(&d.dir, host)?;
     let until = d
         .plan
         .params
         .end()
         .plus(Time::from_millis(d.study.slot_ms / 2));
-    let mut config = HostConfig::new(host, epoch, until);
-    config.audit = options.audit;
-    if let Some(seed) = options.insecure_test_seed {
-        config.randomness = Randomness::InsecureTestSeed(seed);
-    }
+    let config = options.config(&store, host, until)?;
     let plan = d.plan.clone();
     let codec: Arc<dyn NodeCodec<DreamNode>> = Arc::new(DreamCodec(plan.clone()));
     let host = Host::new(
@@ -398,60 +289,6 @@ pub fn run_host(
         Some(codec),
     )?;
     Ok(host.run(|id, rng| plan.make_node(id, rng).map_err(|e| e.to_string()))?)
-}
-
-/// What one host process said when it finished (`sfumato net run --json`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct HostSummary {
-    /// The host.
-    pub host: u32,
-    /// Its incarnation.
-    pub incarnation: u64,
-    /// Nodes started fresh, restored.
-    pub started: usize,
-    /// Nodes restored from the store.
-    pub restored: usize,
-    /// Events reported.
-    pub events: usize,
-    /// Traffic and rejections.
-    pub counters: CounterSnapshot,
-    /// Handler calls.
-    pub calls: u64,
-    /// Messages handed to nodes.
-    #[serde(default)]
-    pub messages: u64,
-    /// The most messages handed to nodes in any 100 ms, per second.
-    #[serde(default)]
-    pub peak_messages_per_s: u64,
-    /// Time in handlers, µs.
-    pub handler_micros: u64,
-    /// Store commits and their total time, µs.
-    pub commits: u64,
-    /// Time committing, µs.
-    pub commit_micros: u64,
-    /// Whether the insecure test seed replaced OS randomness.
-    pub insecure_test_seed: bool,
-}
-
-impl HostSummary {
-    /// The summary of host `host`'s report.
-    pub fn new(host: u32, r: &HostReport<DreamEvent>) -> HostSummary {
-        HostSummary {
-            host,
-            incarnation: r.incarnation,
-            started: r.started,
-            restored: r.restored,
-            events: r.events.len(),
-            counters: r.counters,
-            calls: r.calls,
-            messages: r.messages,
-            peak_messages_per_s: r.peak_messages_per_s,
-            handler_micros: r.handler_micros,
-            commits: r.commits,
-            commit_micros: r.commit_micros,
-            insecure_test_seed: r.insecure_test_seed,
-        }
-    }
 }
 
 /// One published (or failed) cluster-slot as the supplier's store has it.
