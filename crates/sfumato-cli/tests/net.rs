@@ -5,8 +5,18 @@
 mod common;
 use common::{bad, json_report, ok, s, scratch};
 
+use std::sync::{Mutex, MutexGuard};
+
+/// The deployments of these tests are real-time: one at a time, so that
+/// they do not share the machine's cores with each other.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn loopback_on_the_test_seed_publishes_exactly_the_simulators_totals() {
+    let _serial = one_at_a_time();
     let dir = scratch("net-equal").join("dep");
     let v = json_report(&[
         "net",
@@ -67,6 +77,7 @@ fn loopback_on_the_test_seed_publishes_exactly_the_simulators_totals() {
 
 #[test]
 fn killed_meters_are_recovered_and_a_killed_supplier_publishes_no_slot_twice() {
+    let _serial = one_at_a_time();
     let dir = scratch("net-kill").join("dep");
     // Three meter hosts: killing one takes 4 of each cluster's 12 meters,
     // which M = 4 tolerates (DREAM §6).
@@ -220,6 +231,7 @@ fn bad_deployments_and_arguments_get_one_line() {
 
 #[test]
 fn chiaroscuro_runs_over_loopback_with_real_damgard_jurik() {
+    let _serial = one_at_a_time();
     let dir = scratch("net-cluster").join("dep");
     let v = json_report(&[
         "net",

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sfumato_protocol::context::Effects;
 use sfumato_protocol::{Context, Node, NodeId, NodeRng, RngKey, Time};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -111,25 +111,22 @@ pub struct HostEvent<E> {
     pub event: E,
 }
 
-/// What a host did.
-#[derive(Clone, Debug)]
-pub struct HostReport<E> {
+/// What a host did, apart from its events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostFacts {
     /// The host's incarnation (1 on first start).
     pub incarnation: u64,
     /// Nodes started fresh.
     pub started: usize,
     /// Nodes restored from the store.
     pub restored: usize,
-    /// Events reported in this incarnation.
-    pub events: Vec<HostEvent<E>>,
     /// Traffic and rejections.
     pub counters: CounterSnapshot,
     /// Handler calls.
     pub calls: u64,
     /// Messages handed to nodes.
     pub messages: u64,
-    /// Messages the nodes sent (to local nodes too), and their encoded
-    /// bytes.
+    /// Messages the nodes sent (to local nodes too).
     pub sent: u64,
     /// The encoded bytes of those messages.
     pub sent_bytes: u64,
@@ -137,12 +134,21 @@ pub struct HostReport<E> {
     pub peak_messages_per_s: u64,
     /// Time spent in handlers, µs.
     pub handler_micros: u64,
-    /// Batches written to the store, and the time that took, µs.
+    /// Batches written to the store.
     pub commits: u64,
     /// Time spent committing, µs.
     pub commit_micros: u64,
     /// Whether randomness was the insecure test seed.
     pub insecure_test_seed: bool,
+}
+
+/// What a host did.
+#[derive(Clone, Debug)]
+pub struct HostReport<E> {
+    /// Counters and timings.
+    pub facts: HostFacts,
+    /// Events reported in this incarnation.
+    pub events: Vec<HostEvent<E>>,
 }
 
 /// What [`Host::run_keeping_nodes`] returns: the report and the nodes as
@@ -413,20 +419,17 @@ where
         };
 
         let mut report = HostReport {
-            incarnation,
-            started: fresh.len(),
-            restored,
+            facts: HostFacts {
+                incarnation,
+                started: fresh.len(),
+                restored,
+                insecure_test_seed: matches!(
+                    self.config.randomness,
+                    Randomness::InsecureTestSeed(_)
+                ),
+                ..HostFacts::default()
+            },
             events: Vec::new(),
-            counters: CounterSnapshot::default(),
-            calls: 0,
-            messages: 0,
-            sent: 0,
-            sent_bytes: 0,
-            peak_messages_per_s: 0,
-            handler_micros: 0,
-            commits: 0,
-            commit_micros: 0,
-            insecure_test_seed: matches!(self.config.randomness, Randomness::InsecureTestSeed(_)),
         };
         let mut fx: Effects<N::Message, N::Timer, N::Event> = Effects::default();
         let mut pending: Vec<(NodeId, Vec<sfumato_protocol::Outgoing<N::Message>>)> = Vec::new();
@@ -496,9 +499,9 @@ where
                     busiest = (bucket, 0);
                 }
                 busiest.1 += messages.len() as u64;
-                step.report.messages += messages.len() as u64;
-                step.report.peak_messages_per_s =
-                    step.report.peak_messages_per_s.max(busiest.1 * 10);
+                step.report.facts.messages += messages.len() as u64;
+                step.report.facts.peak_messages_per_s =
+                    step.report.facts.peak_messages_per_s.max(busiest.1 * 10);
             }
             for m in messages {
                 if let Some(slot) = slots.get_mut(&m.to) {
@@ -533,7 +536,7 @@ where
                 }
             }
         }
-        report.counters = counters.snapshot();
+        report.facts.counters = counters.snapshot();
         Ok((
             report,
             slots.into_iter().map(|(id, s)| (id, s.node)).collect(),
@@ -570,8 +573,8 @@ where
             let mut ctx = Context::new(id, now, self.key, &mut slot.rng_position, self.fx);
             f(&mut slot.node, &mut ctx);
         }
-        self.report.calls += 1;
-        self.report.handler_micros += started.elapsed().as_micros() as u64;
+        self.report.facts.calls += 1;
+        self.report.facts.handler_micros += started.elapsed().as_micros() as u64;
         for (at, timer) in self.fx.timers.drain(..) {
             slot.timers.insert((at, *self.order), timer);
             *self.order += 1;
@@ -595,8 +598,8 @@ where
         }
         if !self.fx.messages.is_empty() {
             let msgs: Vec<_> = self.fx.messages.drain(..).collect();
-            self.report.sent += msgs.len() as u64;
-            self.report.sent_bytes += msgs
+            self.report.facts.sent += msgs.len() as u64;
+            self.report.facts.sent_bytes += msgs
                 .iter()
                 .map(|m| sfumato_protocol::Message::encoded_len(&m.msg) as u64)
                 .sum::<u64>();
@@ -656,8 +659,8 @@ where
             if !self.batch.is_empty() {
                 let t = std::time::Instant::now();
                 store.commit(self.batch)?;
-                self.report.commits += 1;
-                self.report.commit_micros += t.elapsed().as_micros() as u64;
+                self.report.facts.commits += 1;
+                self.report.facts.commit_micros += t.elapsed().as_micros() as u64;
             }
         }
         self.touched.clear();

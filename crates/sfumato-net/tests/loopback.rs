@@ -177,7 +177,7 @@ fn nodes_on_three_hosts_exchange_messages() {
     let total = reports
         .iter()
         .fold(sfumato_net::CounterSnapshot::default(), |a, r| {
-            a.merged(&r.counters)
+            a.merged(&r.facts.counters)
         });
     assert_eq!(total.rejected(), 0);
     // Local messages (same host) do not cross the network.
@@ -208,7 +208,7 @@ fn a_message_to_a_host_that_is_down_comes_back() {
             .iter()
             .any(|e| e.event == Seen::Pong { from: 2, value: 21 })
     );
-    assert_eq!(r.counters.undeliverable, 2);
+    assert_eq!(r.facts.counters.undeliverable, 2);
 }
 
 /// Opens a TLS channel to node `to` as `me`, then writes `bytes`.
@@ -307,8 +307,12 @@ fn strangers_forgeries_replays_and_garbage_are_refused_and_counted() {
         .collect();
     pings.sort_unstable();
     assert_eq!(pings, vec![(0, 7), (0, 8), (2, 5)]);
-    assert!(r.counters.rejected_peers >= 1, "{:?}", r.counters);
-    assert_eq!(r.counters.replays, 1, "{:?}", r.counters);
-    assert_eq!(r.counters.forged_senders, 1, "{:?}", r.counters);
-    assert_eq!(r.counters.malformed, 1, "{:?}", r.counters);
+    assert!(
+        r.facts.counters.rejected_peers >= 1,
+        "{:?}",
+        r.facts.counters
+    );
+    assert_eq!(r.facts.counters.replays, 1, "{:?}", r.facts.counters);
+    assert_eq!(r.facts.counters.forged_senders, 1, "{:?}", r.facts.counters);
+    assert_eq!(r.facts.counters.malformed, 1, "{:?}", r.facts.counters);
 }

@@ -12,10 +12,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sfumato_net::directory::to_hex;
+use sfumato_net::host::HostFacts;
 use sfumato_net::store::Store;
 use sfumato_net::{
-    CounterSnapshot, Directory, DirectoryEntry, HostConfig, HostEntry, HostReport, Membership,
-    NodeIdentity, Randomness,
+    Directory, DirectoryEntry, HostConfig, HostEntry, HostReport, Membership, NodeIdentity,
+    Randomness,
 };
 use sfumato_protocol::{NodeId, Time};
 
@@ -187,34 +188,11 @@ pub fn open_host(dir: &Path, host: u32) -> Result<(Store, Vec<NodeIdentity>)> {
 pub struct HostSummary {
     /// The host.
     pub host: u32,
-    /// Its incarnation.
-    pub incarnation: u64,
-    /// Nodes started fresh.
-    pub started: usize,
-    /// Nodes restored from the store.
-    pub restored: usize,
+    /// Counters and timings.
+    #[serde(flatten)]
+    pub facts: HostFacts,
     /// Events reported.
     pub events: usize,
-    /// Traffic and rejections.
-    pub counters: CounterSnapshot,
-    /// Handler calls.
-    pub calls: u64,
-    /// Messages handed to nodes.
-    pub messages: u64,
-    /// Messages the nodes sent.
-    pub sent: u64,
-    /// Their encoded bytes.
-    pub sent_bytes: u64,
-    /// The most messages handed to nodes in any 100 ms, per second.
-    pub peak_messages_per_s: u64,
-    /// Time in handlers, µs.
-    pub handler_micros: u64,
-    /// Store commits.
-    pub commits: u64,
-    /// Time committing, µs.
-    pub commit_micros: u64,
-    /// Whether the insecure test seed replaced OS randomness.
-    pub insecure_test_seed: bool,
     /// What the protocol adds (Chiaroscuro: the host's participants'
     /// summary).
     #[serde(default)]
@@ -226,20 +204,8 @@ impl HostSummary {
     pub fn new<E>(host: u32, r: &HostReport<E>) -> HostSummary {
         HostSummary {
             host,
-            incarnation: r.incarnation,
-            started: r.started,
-            restored: r.restored,
+            facts: r.facts,
             events: r.events.len(),
-            counters: r.counters,
-            calls: r.calls,
-            messages: r.messages,
-            sent: r.sent,
-            sent_bytes: r.sent_bytes,
-            peak_messages_per_s: r.peak_messages_per_s,
-            handler_micros: r.handler_micros,
-            commits: r.commits,
-            commit_micros: r.commit_micros,
-            insecure_test_seed: r.insecure_test_seed,
             protocol: serde_json::Value::Null,
         }
     }

@@ -141,25 +141,40 @@ pub(crate) fn run(args: &NetRunArgs, out: &mut Output) -> Result<(), CliError> {
     out.line(format_args!(
         "host {} (incarnation {}): {} nodes started, {} restored; {} events; {} frames in, {} out ({}, {}); rejected {} (peers {}, forged {}, replays {}, malformed {}); {} undeliverable",
         s.host,
-        s.incarnation,
-        s.started,
-        s.restored,
+        s.facts.incarnation,
+        s.facts.started,
+        s.facts.restored,
         s.events,
-        s.counters.frames_in,
-        s.counters.frames_out,
-        human_bytes(s.counters.bytes_in),
-        human_bytes(s.counters.bytes_out),
-        s.counters.rejected(),
-        s.counters.rejected_peers,
-        s.counters.forged_senders,
-        s.counters.replays,
-        s.counters.malformed,
-        s.counters.undeliverable
+        s.facts.counters.frames_in,
+        s.facts.counters.frames_out,
+        human_bytes(s.facts.counters.bytes_in),
+        human_bytes(s.facts.counters.bytes_out),
+        s.facts.counters.rejected(),
+        s.facts.counters.rejected_peers,
+        s.facts.counters.forged_senders,
+        s.facts.counters.replays,
+        s.facts.counters.malformed,
+        s.facts.counters.undeliverable
     ))?;
-    if s.insecure_test_seed {
+    if s.facts.insecure_test_seed {
         out.line(INSECURE)?;
     }
     Ok(())
+}
+
+/// The hosts' frames and rejections, in one line.
+pub(crate) fn frames_line(c: &sfumato_net::CounterSnapshot) -> String {
+    format!(
+        "frames: {} sent, {} received ({}); rejected: {} peers, {} forged senders, {} replays, {} malformed; {} undeliverable",
+        c.frames_out,
+        c.frames_in,
+        human_bytes(c.bytes_out),
+        c.rejected_peers,
+        c.forged_senders,
+        c.replays,
+        c.malformed,
+        c.undeliverable
+    )
 }
 
 pub(crate) fn temp_dir() -> PathBuf {
@@ -182,9 +197,9 @@ fn net_extra(
     let total = hosts
         .iter()
         .fold(sfumato_net::CounterSnapshot::default(), |a, h| {
-            a.merged(&h.counters)
+            a.merged(&h.facts.counters)
         });
-    let insecure = hosts.iter().any(|h| h.insecure_test_seed);
+    let insecure = hosts.iter().any(|h| h.facts.insecure_test_seed);
     let p = &d.plan.params;
     // The supplier settles a slot one window after its readings are due,
     // two in the robust variant (§6: it always runs the second round).
@@ -204,17 +219,7 @@ fn net_extra(
             "published {n} cluster-slots, {:.1} ms after their readings were due on average, {:.1} ms at most (the protocol's schedule: {predicted:.0} ms)",
             mean, max
         ),
-        format!(
-            "frames: {} sent, {} received ({}); rejected: {} peers, {} forged senders, {} replays, {} malformed; {} undeliverable",
-            total.frames_out,
-            total.frames_in,
-            human_bytes(total.bytes_out),
-            total.rejected_peers,
-            total.forged_senders,
-            total.replays,
-            total.malformed,
-            total.undeliverable
-        ),
+        frames_line(&total),
         format!("cluster-slots settled twice: {}", o.settled_twice),
     ];
     if let Some(t) = o.readings_twice {
@@ -231,18 +236,18 @@ fn net_extra(
     if let Some(s) = hosts.iter().find(|h| h.host == 0) {
         lines.push(format!(
             "supplier host (last incarnation): {} messages handled, at most {} a second (in 100 ms); {:.1} µs a handler call",
-            s.messages,
-            s.peak_messages_per_s,
-            s.handler_micros as f64 / s.calls.max(1) as f64
+            s.facts.messages,
+            s.facts.peak_messages_per_s,
+            s.facts.handler_micros as f64 / s.facts.calls.max(1) as f64
         ));
     }
-    let handler: u64 = hosts.iter().map(|h| h.handler_micros).sum();
-    let commit: u64 = hosts.iter().map(|h| h.commit_micros).sum();
-    let commits: u64 = hosts.iter().map(|h| h.commits).sum();
+    let handler: u64 = hosts.iter().map(|h| h.facts.handler_micros).sum();
+    let commit: u64 = hosts.iter().map(|h| h.facts.commit_micros).sum();
+    let commits: u64 = hosts.iter().map(|h| h.facts.commits).sum();
     lines.push(format!(
         "handlers {:.2} s of CPU in {} calls; {} store commits took {:.2} s{}",
         handler as f64 / 1e6,
-        hosts.iter().map(|h| h.calls).sum::<u64>(),
+        hosts.iter().map(|h| h.facts.calls).sum::<u64>(),
         commits,
         commit as f64 / 1e6,
         wall.map_or(String::new(), |w| format!("; wall {w:.2} s"))

@@ -12,9 +12,9 @@ use sfumato_study::up::{UpOptions, up as bring_up};
 use crate::cli_cluster::EncryptionArg;
 use crate::cli_net::NetClusterArgs;
 use crate::commands::cluster_run::{Simulated, data, plan, report};
-use crate::commands::net::{INSECURE, temp_dir};
+use crate::commands::net::{INSECURE, frames_line, temp_dir};
 use crate::error::CliError;
-use crate::output::{Output, ReportExtra, human_bytes};
+use crate::output::{Output, ReportExtra};
 
 /// Runs the command.
 pub(crate) fn run(args: &NetClusterArgs, out: &mut Output) -> Result<(), CliError> {
@@ -81,14 +81,14 @@ pub(crate) fn run(args: &NetClusterArgs, out: &mut Output) -> Result<(), CliErro
         },
     )?;
     let merged = merge(&up.hosts)?;
-    let handler_seconds = up.hosts.iter().map(|h| h.handler_micros).sum::<u64>() as f64 / 1e6;
+    let handler_seconds = up.hosts.iter().map(|h| h.facts.handler_micros).sum::<u64>() as f64 / 1e6;
     let counters = up
         .hosts
         .iter()
         .fold(sfumato_net::CounterSnapshot::default(), |a, h| {
-            a.merged(&h.counters)
+            a.merged(&h.facts.counters)
         });
-    let insecure = up.hosts.iter().any(|h| h.insecure_test_seed);
+    let insecure = up.hosts.iter().any(|h| h.facts.insecure_test_seed);
     let participants = f64::from(study.params.population);
     let sim = Simulated {
         summary: merged.summary,
@@ -115,17 +115,7 @@ pub(crate) fn run(args: &NetClusterArgs, out: &mut Output) -> Result<(), CliErro
             handler_seconds / participants,
             merged.refusals
         ),
-        format!(
-            "frames: {} sent, {} received ({}); rejected: {} peers, {} forged senders, {} replays, {} malformed; {} undeliverable",
-            counters.frames_out,
-            counters.frames_in,
-            human_bytes(counters.bytes_out),
-            counters.rejected_peers,
-            counters.forged_senders,
-            counters.replays,
-            counters.malformed,
-            counters.undeliverable
-        ),
+        frames_line(&counters),
     ];
     if insecure {
         lines.push(INSECURE.to_string());

@@ -237,8 +237,8 @@ pub fn run_host(d: &ClusterDeployment, host: u32, options: &HostOptions) -> Resu
     for (id, node) in &nodes {
         ChiaroscuroProbe.observe(*id, node, end, &mut result.summary);
     }
-    result.summary.messages = report.sent;
-    result.summary.bytes = report.sent_bytes;
+    result.summary.messages = report.facts.sent;
+    result.summary.bytes = report.facts.sent_bytes;
     for e in &report.events {
         match e.event {
             ChiaroscuroEvent::Decrypted { .. } => result.decryptions += 1,

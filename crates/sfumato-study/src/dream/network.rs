@@ -387,8 +387,8 @@ pub fn collect(d: &NetDeployment, hosts: &[HostSummary]) -> Result<NetOutcome> {
         } else {
             &mut traffic.meters
         };
-        t.messages += h.counters.frames_out;
-        t.bytes += h.counters.bytes_out;
+        t.messages += h.facts.counters.frames_out;
+        t.bytes += h.facts.counters.bytes_out;
     }
     traffic.meters.nodes = meters;
     traffic.suppliers.nodes = plan.clusters.len() as u64;
