@@ -15,6 +15,7 @@
 //! * [`message`] — the stable wire encoding (postcard) and encoded sizes;
 //! * [`chiaroscuro`] — Chiaroscuro's private k-means (in progress);
 //! * [`dream`] — DREAM's meters and supplier (Ács & Castelluccia 2011);
+//! * [`tremel`] — Tremel et al.'s anonymous, crash-tolerant queries;
 //! * [`gossip`] — push-sum, push-pull, peer sampling (uniform or
 //!   Newscast), smallest-identifier-wins epidemics and overlay flooding.
 
@@ -26,6 +27,7 @@ pub mod gossip;
 pub mod message;
 pub mod node;
 pub mod rng;
+pub mod tremel;
 
 pub use context::{Context, NodeContext, Outgoing};
 pub use error::{ProtocolError, Result};

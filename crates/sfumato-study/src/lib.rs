@@ -8,11 +8,14 @@
 //!   ([`dream::network`]);
 //! * [`chiaroscuro`] — a Chiaroscuro run as a real deployment with
 //!   threshold Damgård–Jurik ([`chiaroscuro::network`]);
+//! * [`tremel`] — Tremel et al.'s queries: a deployment planned from
+//!   meters' records, run in the simulator;
 //! * [`up`] — every host of a deployment as an OS process, with kills.
 
 pub mod chiaroscuro;
 pub mod dream;
 pub mod error;
+pub mod tremel;
 pub mod up;
 
 pub use error::{Result, StudyError};

@@ -1,0 +1,790 @@
+//! A client node (a smart meter) of Tremel's crash-tolerant queries:
+//! Shuffle, Echo and Aggregate (Tremel §4.3), or Scatter, Gather and
+//! Aggregate (§5.1), on the clock of [`TremelParams`].
+//!
+//! # Call order
+//!
+//! 1. `start` does nothing; a client waits for the owner's
+//!    [`QueryRequest`] (a newer query replaces an older one);
+//! 2. on the request it draws its proxies and seals its tuple (Shuffle:
+//!    one onion per proxy along node-disjoint paths; Scatter: one flooded
+//!    two-layer onion per proxy, through a random relay), and sets the
+//!    timer of relative round 0;
+//! 3. each round's timer sends the round's meta-message to the gossip
+//!    partner of that round, empty if nothing is due (§4.2); the first
+//!    round of the second phase starts the Echo of every tuple held (an
+//!    encrypted multicast to the tuple's other proxies) or the Gather
+//!    (relays flood what they unwrapped);
+//! 4. round messages are accepted only from the round's prescribed
+//!    predecessor; what arrives is peeled, held and forwarded in the
+//!    round its instruction says, or the next round if that has passed;
+//! 5. after the last overlay round, the client aggregates the tuples it
+//!    proxies with its subtree's partials and sends the result up its
+//!    group's tree, at the latest `height × level_timeout` later, marked
+//!    incomplete if a child was missing; the leader sends it to the owner.
+//!
+//! Messages of a query not yet announced are buffered (up to a bound);
+//! those of an older query are dropped.
+
+use std::collections::BTreeMap;
+
+use rand_core::Rng;
+use serde::{Deserialize, Serialize};
+use sfumato_crypto::symmetric::HopInstruction;
+use sfumato_overlay::{DeterministicOverlay, Path, PathSearch};
+
+use crate::context::NodeContext;
+use crate::message::{decode, encode};
+use crate::node::{NodeId, Time};
+use crate::tremel::messages::{GroupPartial, Item, QueryRequest, TremelMessage, Tuple};
+use crate::tremel::node::{TremelNode, TremelTimer};
+use crate::tremel::onions::{OnionSuite, PeeledLayer, WORK_PEEL_LAYER, WORK_SEAL_LAYER};
+use crate::tremel::params::{TreePlace, TremelParams, Variant};
+use crate::tremel::route::Route;
+
+/// Most messages of future queries a client buffers.
+const MAX_BUFFERED: usize = 4096;
+
+/// What a client did, for probes and reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientStats {
+    /// Queries it contributed a tuple to.
+    pub contributed: u64,
+    /// Tuples it held as a proxy, over all queries.
+    pub tuples_held: u64,
+    /// Items it forwarded for others.
+    pub forwarded: u64,
+    /// Layers it sealed.
+    pub sealed_layers: u64,
+    /// Layers it peeled or tried to.
+    pub peeled_layers: u64,
+    /// Messages or items refused: wrong sender, undecryptable, misrouted,
+    /// malformed.
+    pub refused: u64,
+    /// Multicasts for which node-disjoint paths were not found, so paths
+    /// were searched one by one and may share nodes (Tremel §4.2,
+    /// "Discussion").
+    pub overlapping_multicasts: u64,
+    /// Receivers no path reached within the phase.
+    pub unroutable: u64,
+}
+
+/// A flood a node forwards every round before `end`.
+#[derive(Clone, Debug)]
+struct HeldFlood<P> {
+    id: u64,
+    end: u32,
+    gather: bool,
+    sealed: std::sync::Arc<P>,
+}
+
+/// The state of the query in progress.
+#[derive(Clone, Debug)]
+struct Running<P> {
+    req: QueryRequest,
+    /// The first round not yet sent.
+    next_round: u32,
+    /// Items due per relative round.
+    outbox: BTreeMap<u32, Vec<Item<P>>>,
+    /// Tuples this node proxies, by identifier, and whether their second
+    /// phase has started.
+    held: BTreeMap<u64, (Tuple, bool)>,
+    /// Scatter: tuples unwrapped as a relay, sealed for their proxy.
+    relayed: Vec<P>,
+    /// Floods this node holds and forwards every round until they end.
+    floods: Vec<HeldFlood<P>>,
+    /// Identifiers of the floods seen, so each is kept once.
+    seen_floods: std::collections::HashSet<u64>,
+    children: BTreeMap<u32, GroupPartial>,
+    aggregating: bool,
+    reported: bool,
+}
+
+/// A client.
+#[derive(Clone, Debug)]
+pub struct Client<S: OnionSuite> {
+    id: u32,
+    params: std::sync::Arc<TremelParams>,
+    overlay: DeterministicOverlay,
+    suite: S,
+    /// This meter's records, by window; `None` for an identifier without
+    /// a meter of its own (a spare, Tremel §7.2).
+    records: Option<Vec<Vec<i64>>>,
+    place: TreePlace,
+    group: u32,
+    running: Option<Running<S::Packet>>,
+    buffered: Vec<(NodeId, TremelMessage<S::Packet>)>,
+    stats: ClientStats,
+}
+
+impl<S: OnionSuite> Client<S> {
+    /// Client `id` of a deployment whose parameters passed
+    /// [`TremelParams::overlay`].
+    pub fn new(
+        id: u32,
+        params: std::sync::Arc<TremelParams>,
+        overlay: DeterministicOverlay,
+        suite: S,
+        records: Option<Vec<Vec<i64>>>,
+    ) -> Client<S> {
+        Client {
+            id,
+            place: params.tree_place(id),
+            group: params.group_of(id),
+            params,
+            overlay,
+            suite,
+            records,
+            running: None,
+            buffered: Vec::new(),
+            stats: ClientStats::default(),
+        }
+    }
+
+    /// What it did so far.
+    pub fn stats(&self) -> ClientStats {
+        self.stats
+    }
+
+    /// The number of the query in progress.
+    pub fn query_number(&self) -> Option<u64> {
+        self.running.as_ref().map(|r| r.req.number)
+    }
+
+    fn first_rounds(&self) -> u32 {
+        self.params.first_phase_rounds(&self.overlay)
+    }
+
+    fn all_rounds(&self) -> u32 {
+        self.params.overlay_rounds(&self.overlay)
+    }
+
+    fn round_time(&self, req: &QueryRequest, r: u32) -> Time {
+        req.start.plus(Time(
+            self.params.round_length.0.saturating_mul(u64::from(r)),
+        ))
+    }
+
+    fn partner(&self, req: &QueryRequest, r: u32) -> u32 {
+        self.overlay
+            .partner(u64::from(self.id), req.first_round + u64::from(r))
+            .0 as u32
+    }
+
+    pub(crate) fn on_message(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        msg: TremelMessage<S::Packet>,
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
+        let current = self.running.as_ref().map(|r| r.req.number);
+        match msg {
+            TremelMessage::Query(req) => {
+                if from != self.params.owner() || req.spec.validate().is_err() {
+                    self.stats.refused += 1;
+                    return;
+                }
+                if current.is_some_and(|c| req.number <= c) {
+                    return;
+                }
+                self.begin(req, ctx);
+                let buffered = std::mem::take(&mut self.buffered);
+                for (from, msg) in buffered {
+                    self.on_message(now, from, msg, ctx);
+                }
+            }
+            TremelMessage::Round { query, .. }
+            | TremelMessage::Partial(GroupPartial { query, .. })
+                if current.is_none_or(|c| query > c) =>
+            {
+                if self.buffered.len() < MAX_BUFFERED {
+                    self.buffered.push((from, msg));
+                } else {
+                    self.stats.refused += 1;
+                }
+            }
+            TremelMessage::Round {
+                query,
+                round,
+                items,
+            } => {
+                if Some(query) != current {
+                    return;
+                }
+                self.on_round(from, round, items, ctx);
+            }
+            TremelMessage::Partial(p) => {
+                if Some(p.query) != current {
+                    return;
+                }
+                self.on_partial(from, p, ctx);
+            }
+            TremelMessage::Result(_) => self.stats.refused += 1,
+        }
+    }
+
+    pub(crate) fn on_timer(
+        &mut self,
+        _now: Time,
+        timer: TremelTimer,
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
+        let current = self.running.as_ref().map(|r| r.req.number);
+        match timer {
+            TremelTimer::Round { query, round } if Some(query) == current => {
+                self.send_round(round, ctx);
+            }
+            TremelTimer::Aggregate { query } if Some(query) == current => {
+                self.start_aggregate(ctx);
+            }
+            TremelTimer::LevelDeadline { query } if Some(query) == current => {
+                self.report(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    /// A new query: the tuple, its first phase, the clock.
+    fn begin(&mut self, req: QueryRequest, ctx: &mut NodeContext<'_, TremelNode<S>>) {
+        ctx.set_timer(
+            req.start,
+            TremelTimer::Round {
+                query: req.number,
+                round: 0,
+            },
+        );
+        self.running = Some(Running {
+            req: req.clone(),
+            next_round: 0,
+            outbox: BTreeMap::new(),
+            held: BTreeMap::new(),
+            relayed: Vec::new(),
+            floods: Vec::new(),
+            seen_floods: Default::default(),
+            children: BTreeMap::new(),
+            aggregating: false,
+            reported: false,
+        });
+        let fields = req.spec.fields_needed();
+        let record = self
+            .records
+            .as_ref()
+            .and_then(|r| r.get(req.window as usize))
+            .filter(|r| r.len() >= fields)
+            .map(|r| r[..fields].to_vec());
+        let Some(record) = record else { return };
+        let proxies: Vec<u32> = (0..self.params.groups())
+            .map(|g| {
+                let m = self.params.group_members(g);
+                m.start + (ctx.rng().next_u64() % u64::from(m.end - m.start)) as u32
+            })
+            .collect();
+        let tuple = Tuple {
+            query: req.number,
+            id: ctx.rng().next_u64(),
+            record,
+            proxies: proxies.clone(),
+        };
+        self.stats.contributed += 1;
+        let Ok(payload) = encode(&tuple) else { return };
+        let others: Vec<u32> = proxies.iter().copied().filter(|p| *p != self.id).collect();
+        if others.len() < proxies.len() {
+            self.accept_tuple(tuple, ctx);
+        }
+        match self.params.variant {
+            Variant::Basic => self.shuffle(&req, &others, &payload, ctx),
+            Variant::HighFailure => self.scatter(&others, &payload, ctx),
+        }
+    }
+
+    /// Shuffle (§4.3): a tunneled multicast of the tuple to its proxies.
+    fn shuffle(
+        &mut self,
+        req: &QueryRequest,
+        proxies: &[u32],
+        payload: &[u8],
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
+        let horizon = u64::from(self.first_rounds());
+        let search =
+            PathSearch::tunneled_multicast(&self.overlay, proxies.len()).with_horizon(horizon);
+        let single = PathSearch::tunneled(&self.overlay).with_horizon(horizon);
+        let paths = self.multicast_paths(req.first_round, proxies, &search, &single);
+        for path in paths {
+            let route = Route::of(&path);
+            ctx.work(WORK_SEAL_LAYER, route.hops.len() as u64);
+            self.stats.sealed_layers += route.hops.len() as u64;
+            match self.suite.seal_onion(ctx.rng(), &route.hops, payload) {
+                Ok(p) => self.push(route.depart, Item::Onion(p)),
+                Err(_) => self.stats.unroutable += 1,
+            }
+        }
+    }
+
+    /// Scatter (§5.1): for each proxy, a relay chosen at random among the
+    /// nodes that are not proxies; the tuple sealed for the proxy inside a
+    /// layer for the relay, flooded from round 0.
+    fn scatter(
+        &mut self,
+        proxies: &[u32],
+        payload: &[u8],
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
+        let n = self.params.n;
+        // Relays are distinct non-proxies other than the sender.
+        if n < 2 * u64::from(self.params.groups()) + 1 {
+            self.stats.unroutable += proxies.len() as u64;
+            return;
+        }
+        let mut chosen: Vec<u32> = Vec::new();
+        for &p in proxies {
+            let relay = loop {
+                let r = (ctx.rng().next_u64() % n) as u32;
+                if !proxies.contains(&r) && r != self.id && !chosen.contains(&r) {
+                    break r;
+                }
+            };
+            chosen.push(relay);
+            let route = [
+                (
+                    relay,
+                    HopInstruction::Forward {
+                        wait: 0,
+                        next: u32::MAX,
+                    },
+                ),
+                (p, HopInstruction::Deliver),
+            ];
+            ctx.work(WORK_SEAL_LAYER, 2);
+            self.stats.sealed_layers += 2;
+            match self.suite.seal_onion(ctx.rng(), &route, payload) {
+                Ok(sealed) => {
+                    let id = ctx.rng().next_u64();
+                    self.hold_flood(id, 0, false, std::sync::Arc::new(sealed));
+                }
+                Err(_) => self.stats.unroutable += 1,
+            }
+        }
+    }
+
+    /// Starts forwarding a flood from relative round `from` for a TTL of
+    /// `⌈log₂ n⌉ + t` rounds (§4.2).
+    fn hold_flood(&mut self, id: u64, from: u32, gather: bool, sealed: std::sync::Arc<S::Packet>) {
+        let end = from + self.overlay.flood_ttl(self.params.t);
+        if let Some(run) = self.running.as_mut() {
+            run.seen_floods.insert(id);
+            run.floods.push(HeldFlood {
+                id,
+                end,
+                gather,
+                sealed,
+            });
+        }
+    }
+
+    /// Node-disjoint paths from this node in overlay round `round` to
+    /// `receivers`; if there are none, paths searched one by one.
+    fn multicast_paths(
+        &mut self,
+        round: u64,
+        receivers: &[u32],
+        search: &PathSearch,
+        single: &PathSearch,
+    ) -> Vec<Path> {
+        if receivers.is_empty() {
+            return Vec::new();
+        }
+        let targets: Vec<u64> = receivers.iter().map(|r| u64::from(*r)).collect();
+        if let Ok(paths) = self
+            .overlay
+            .disjoint_paths(u64::from(self.id), round, &targets, search)
+        {
+            return paths;
+        }
+        self.stats.overlapping_multicasts += 1;
+        let mut out = Vec::new();
+        for b in targets {
+            match self.overlay.find_path(u64::from(self.id), round, b, single) {
+                Ok(p) => out.push(p),
+                Err(_) => self.stats.unroutable += 1,
+            }
+        }
+        out
+    }
+
+    /// Queues `item` for relative round `round`, or the next round to send
+    /// if that one has passed.
+    fn push(&mut self, round: u32, item: Item<S::Packet>) {
+        let Some(run) = self.running.as_mut() else {
+            return;
+        };
+        let round = round.max(run.next_round);
+        run.outbox.entry(round).or_default().push(item);
+    }
+
+    fn send_round(&mut self, round: u32, ctx: &mut NodeContext<'_, TremelNode<S>>) {
+        let first = self.first_rounds();
+        let all = self.all_rounds();
+        if round == first {
+            self.second_phase(round, ctx);
+        }
+        let Some(run) = self.running.as_mut() else {
+            return;
+        };
+        if round < run.next_round {
+            return;
+        }
+        let mut items = Vec::new();
+        // Everything due up to this round (nothing earlier is left, as
+        // items are queued no earlier than the next round to send).
+        while let Some(entry) = run.outbox.first_entry() {
+            if *entry.key() > round {
+                break;
+            }
+            items.extend(entry.remove());
+        }
+        for f in &run.floods {
+            if f.end > round {
+                items.push(Item::Flood {
+                    id: f.id,
+                    ttl: f.end - round,
+                    gather: f.gather,
+                    sealed: f.sealed.clone(),
+                });
+            }
+        }
+        run.floods.retain(|f| f.end > round + 1);
+        run.next_round = round + 1;
+        let req = run.req.clone();
+        let to = self.partner(&req, round);
+        ctx.send(
+            NodeId(to),
+            TremelMessage::Round {
+                query: req.number,
+                round,
+                items,
+            },
+        );
+        if round + 1 < all {
+            ctx.set_timer(
+                self.round_time(&req, round + 1),
+                TremelTimer::Round {
+                    query: req.number,
+                    round: round + 1,
+                },
+            );
+        } else {
+            ctx.set_timer(
+                self.round_time(&req, all),
+                TremelTimer::Aggregate { query: req.number },
+            );
+        }
+    }
+
+    /// The first round of the second phase: Echo every tuple held, or
+    /// Gather every tuple relayed.
+    fn second_phase(&mut self, round: u32, ctx: &mut NodeContext<'_, TremelNode<S>>) {
+        match self.params.variant {
+            Variant::Basic => {
+                let ids: Vec<u64> = self
+                    .running
+                    .as_ref()
+                    .map(|r| r.held.keys().copied().collect())
+                    .unwrap_or_default();
+                for id in ids {
+                    self.echo(id, round, ctx);
+                }
+            }
+            Variant::HighFailure => {
+                let relayed = self
+                    .running
+                    .as_mut()
+                    .map(|r| std::mem::take(&mut r.relayed))
+                    .unwrap_or_default();
+                for sealed in relayed {
+                    let id = ctx.rng().next_u64();
+                    self.hold_flood(id, round, true, std::sync::Arc::new(sealed));
+                }
+            }
+        }
+    }
+
+    /// Echo (§4.3): an encrypted multicast of tuple `id` to its other
+    /// proxies, from relative round `round`.
+    fn echo(&mut self, id: u64, round: u32, ctx: &mut NodeContext<'_, TremelNode<S>>) {
+        let all = self.all_rounds();
+        let Some(run) = self.running.as_mut() else {
+            return;
+        };
+        let Some((tuple, echoed)) = run.held.get_mut(&id) else {
+            return;
+        };
+        if *echoed || round >= all {
+            return;
+        }
+        *echoed = true;
+        let tuple = tuple.clone();
+        let first_round = run.req.first_round;
+        let others: Vec<u32> = tuple
+            .proxies
+            .iter()
+            .copied()
+            .filter(|p| *p != self.id)
+            .collect();
+        let Ok(payload) = encode(&tuple) else { return };
+        let horizon = u64::from(all - round);
+        let search = PathSearch::multicast(&self.overlay, others.len())
+            .with_horizon(horizon.min(u64::from(self.params.second_phase_rounds(&self.overlay))));
+        let single = PathSearch::multicast(&self.overlay, 1).with_horizon(horizon);
+        let paths = self.multicast_paths(first_round + u64::from(round), &others, &search, &single);
+        for path in paths {
+            let route = Route::of(&path);
+            let Some(to) = route.receiver() else { continue };
+            ctx.work(WORK_SEAL_LAYER, 1);
+            self.stats.sealed_layers += 1;
+            match self.suite.seal_box(ctx.rng(), to, &payload) {
+                Ok(sealed) => self.push(
+                    round + route.depart,
+                    Item::Routed {
+                        waits: route.waits(),
+                        sealed,
+                    },
+                ),
+                Err(_) => self.stats.unroutable += 1,
+            }
+        }
+    }
+
+    fn on_round(
+        &mut self,
+        from: NodeId,
+        round: u32,
+        items: Vec<Item<S::Packet>>,
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
+        let Some(run) = self.running.as_ref() else {
+            return;
+        };
+        let req = run.req.clone();
+        let all = self.all_rounds();
+        let expected = self
+            .overlay
+            .partner(u64::from(from.0), req.first_round + u64::from(round));
+        if round >= all || u64::from(from.0) >= self.params.n || expected.0 != u64::from(self.id) {
+            self.stats.refused += 1;
+            return;
+        }
+        let arrive = round + 1;
+        for item in items {
+            self.on_item(&req, arrive, item, ctx);
+        }
+    }
+
+    fn on_item(
+        &mut self,
+        req: &QueryRequest,
+        arrive: u32,
+        item: Item<S::Packet>,
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
+        match item {
+            Item::Onion(packet) => {
+                ctx.work(WORK_PEEL_LAYER, 1);
+                self.stats.peeled_layers += 1;
+                match self.suite.peel_onion(&packet) {
+                    Ok(PeeledLayer::Forward { wait, next, packet }) => {
+                        let due = arrive + u32::from(wait);
+                        if next != self.partner(req, due) {
+                            self.stats.refused += 1;
+                            return;
+                        }
+                        self.stats.forwarded += 1;
+                        self.push(due, Item::Onion(packet));
+                    }
+                    Ok(PeeledLayer::Deliver(payload)) => self.deliver(&payload, ctx),
+                    Err(_) => self.stats.refused += 1,
+                }
+            }
+            Item::Routed { mut waits, sealed } => {
+                if waits.is_empty() {
+                    ctx.work(WORK_PEEL_LAYER, 1);
+                    self.stats.peeled_layers += 1;
+                    match self.suite.open_box(&sealed) {
+                        Ok(payload) => self.deliver(&payload, ctx),
+                        Err(_) => self.stats.refused += 1,
+                    }
+                } else {
+                    let wait = waits.remove(0);
+                    self.stats.forwarded += 1;
+                    self.push(arrive + u32::from(wait), Item::Routed { waits, sealed });
+                }
+            }
+            Item::Flood {
+                id,
+                ttl,
+                gather,
+                sealed,
+            } => self.on_flood(arrive, id, ttl, gather, sealed, ctx),
+        }
+    }
+
+    /// A flooded item (§4.2, §5.1): kept and forwarded every round while its
+    /// TTL lasts, and opened if it is for this node — every node tries,
+    /// as only the addressee can tell.
+    fn on_flood(
+        &mut self,
+        arrive: u32,
+        id: u64,
+        ttl: u32,
+        gather: bool,
+        sealed: std::sync::Arc<S::Packet>,
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
+        let all = self.all_rounds();
+        let Some(run) = self.running.as_mut() else {
+            return;
+        };
+        if ttl == 0 || !run.seen_floods.insert(id) {
+            return;
+        }
+        // The sender sent it in round `arrive − 1` with `ttl` rounds left.
+        let end = (arrive - 1).saturating_add(ttl).min(all);
+        if end > arrive {
+            run.floods.push(HeldFlood {
+                id,
+                end,
+                gather,
+                sealed: sealed.clone(),
+            });
+        }
+        ctx.work(WORK_PEEL_LAYER, 1);
+        self.stats.peeled_layers += 1;
+        match self.suite.peel_onion(&sealed) {
+            // The Gather's copy: the proxy's layer.
+            Ok(PeeledLayer::Deliver(payload)) if gather => self.deliver(&payload, ctx),
+            // The Scatter's copy: this node is the relay.
+            Ok(PeeledLayer::Forward { packet, .. }) if !gather => {
+                if let Some(run) = self.running.as_mut() {
+                    run.relayed.push(packet);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn deliver(&mut self, payload: &[u8], ctx: &mut NodeContext<'_, TremelNode<S>>) {
+        match decode::<Tuple>(payload) {
+            Ok(t) => self.accept_tuple(t, ctx),
+            Err(_) => self.stats.refused += 1,
+        }
+    }
+
+    /// A tuple arrived for this node as a proxy: held once; echoed at once
+    /// if the second phase has begun.
+    fn accept_tuple(&mut self, t: Tuple, ctx: &mut NodeContext<'_, TremelNode<S>>) {
+        let groups = self.params.groups() as usize;
+        let first = self.first_rounds();
+        let Some(run) = self.running.as_mut() else {
+            return;
+        };
+        if t.query != run.req.number
+            || t.proxies.len() != groups
+            || t.proxies.get(self.group as usize) != Some(&self.id)
+            || t.record.len() < run.req.spec.fields_needed()
+            || run.aggregating
+        {
+            self.stats.refused += 1;
+            return;
+        }
+        if run.held.contains_key(&t.id) {
+            return;
+        }
+        let id = t.id;
+        run.held.insert(id, (t, false));
+        self.stats.tuples_held += 1;
+        let next = run.next_round;
+        if next > first && self.params.variant == Variant::Basic {
+            self.echo(id, next, ctx);
+        }
+    }
+
+    fn on_partial(
+        &mut self,
+        from: NodeId,
+        p: GroupPartial,
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
+        let Some(run) = self.running.as_mut() else {
+            return;
+        };
+        if p.group != self.group
+            || !self.place.children.contains(&from.0)
+            || !run.req.spec.fits(&p.partial)
+            || run.reported
+        {
+            self.stats.refused += 1;
+            return;
+        }
+        run.children.insert(from.0, p);
+        if run.aggregating && run.children.len() == self.place.children.len() {
+            self.report(ctx);
+        }
+    }
+
+    fn start_aggregate(&mut self, ctx: &mut NodeContext<'_, TremelNode<S>>) {
+        let Some(run) = self.running.as_mut() else {
+            return;
+        };
+        run.aggregating = true;
+        if run.children.len() == self.place.children.len() {
+            self.report(ctx);
+        } else {
+            let at = ctx.now().plus(Time(
+                self.params
+                    .level_timeout
+                    .0
+                    .saturating_mul(u64::from(self.place.height)),
+            ));
+            let query = run.req.number;
+            ctx.set_timer(at, TremelTimer::LevelDeadline { query });
+        }
+    }
+
+    /// Sends this subtree's aggregate to the parent, or to the owner.
+    fn report(&mut self, ctx: &mut NodeContext<'_, TremelNode<S>>) {
+        let Some(run) = self.running.as_mut() else {
+            return;
+        };
+        if run.reported || !run.aggregating {
+            return;
+        }
+        run.reported = true;
+        let spec = &run.req.spec;
+        let mut partial = spec.empty();
+        let mut count = 0u64;
+        for (t, _) in run.held.values() {
+            if let Ok(p) = spec.of_record(&t.record) {
+                spec.merge(&mut partial, &p);
+                count += 1;
+            }
+        }
+        let mut complete = run.children.len() == self.place.children.len();
+        for c in run.children.values() {
+            spec.merge(&mut partial, &c.partial);
+            count = count.saturating_add(c.count);
+            complete &= c.complete;
+        }
+        let gp = GroupPartial {
+            query: run.req.number,
+            group: self.group,
+            partial,
+            count,
+            complete,
+        };
+        match self.place.parent {
+            Some(parent) => ctx.send(NodeId(parent), TremelMessage::Partial(gp)),
+            None => ctx.send(self.params.owner(), TremelMessage::Result(gp)),
+        }
+    }
+}

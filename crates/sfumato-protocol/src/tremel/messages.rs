@@ -1,0 +1,194 @@
+//! What Tremel's nodes send each other (Tremel §4.2, §4.3, §5.1).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::message::{Message, encoded_size, varint_len};
+use crate::node::Time;
+use crate::tremel::onions::WirePacket;
+use crate::tremel::query::{Partial, QuerySpec};
+
+/// The owner's broadcast of a query (Tremel §4.3, "the owner broadcasts
+/// its desired query function to all nodes").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryRequest {
+    /// The query number, increasing: tuples of older queries are
+    /// discarded, newer ones buffered.
+    pub number: u64,
+    /// Which of its records a meter contributes (a window of readings).
+    pub window: u32,
+    /// What to compute.
+    pub spec: QuerySpec,
+    /// When relative round 0 is sent.
+    pub start: Time,
+    /// The overlay round that relative round 0 is.
+    pub first_round: u64,
+}
+
+/// A meter's contribution, as its proxies see it: `(R, v, [p₁ … p_{t+1}])`
+/// (Tremel §4.3) and a random identifier, so that a proxy that receives
+/// the same tuple by several paths counts it once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tuple {
+    /// The query number.
+    pub query: u64,
+    /// A random identifier.
+    pub id: u64,
+    /// The record's fields the query reads.
+    pub record: Vec<i64>,
+    /// One proxy per aggregation group.
+    pub proxies: Vec<u32>,
+}
+
+/// One message inside a round's meta-message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Item<P> {
+    /// A tunneled message: an onion (Shuffle).
+    Onion(P),
+    /// A copy of an encrypted multicast (Echo): the remaining relays'
+    /// waits in the clear, the tuple sealed for the receiver.
+    Routed {
+        /// How long each remaining relay holds it; empty at the receiver.
+        waits: Vec<u16>,
+        /// The tuple, sealed for the receiver.
+        sealed: P,
+    },
+    /// A flooded message (Scatter, Gather): forwarded while its TTL lasts;
+    /// only its addressee can open it.
+    Flood {
+        /// A random identifier, so that a node keeps each flood once (the
+        /// relay draws a new one for the Gather: nothing links the two).
+        id: u64,
+        /// Rounds left, this one included.
+        ttl: u32,
+        /// Whether this is the Gather's copy (sealed for the proxy).
+        gather: bool,
+        /// A two-layer onion (relay, proxy) in the Scatter; the proxy's
+        /// sealed box in the Gather. Shared: every holder forwards it.
+        sealed: Arc<P>,
+    },
+}
+
+impl<P: WirePacket> Item<P> {
+    /// Its length in a message.
+    pub fn wire_len(&self) -> usize {
+        1 + match self {
+            Item::Onion(p) => p.wire_len(),
+            Item::Routed { waits, sealed } => {
+                varint_len(waits.len() as u64)
+                    + waits
+                        .iter()
+                        .map(|w| varint_len(u64::from(*w)))
+                        .sum::<usize>()
+                    + sealed.wire_len()
+            }
+            Item::Flood {
+                id, ttl, sealed, ..
+            } => varint_len(*id) + varint_len(u64::from(*ttl)) + 1 + sealed.wire_len(),
+        }
+    }
+}
+
+/// A group's partial aggregate (Tremel §4.3, Aggregate phase): from a
+/// tree node to its parent, and from the leader to the owner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPartial {
+    /// The query number.
+    pub query: u64,
+    /// The aggregation group.
+    pub group: u32,
+    /// The aggregate of the subtree's tuples.
+    pub partial: Partial,
+    /// How many tuples it counts.
+    pub count: u64,
+    /// Whether every node of the subtree reported in time (a group with a
+    /// crashed or late member is incomplete).
+    pub complete: bool,
+}
+
+/// A Tremel message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TremelMessage<P> {
+    /// Owner → every node.
+    Query(QueryRequest),
+    /// Node → its gossip partner, every round: the meta-message (Tremel
+    /// §4.2), empty if there is nothing to forward.
+    Round {
+        /// The query number.
+        query: u64,
+        /// The relative round it was sent in.
+        round: u32,
+        /// The messages forwarded this round.
+        items: Vec<Item<P>>,
+    },
+    /// Tree node → parent.
+    Partial(GroupPartial),
+    /// Group leader → owner.
+    Result(GroupPartial),
+}
+
+impl<P: WirePacket> Message for TremelMessage<P> {
+    fn encoded_len(&self) -> usize {
+        match self {
+            TremelMessage::Round {
+                query,
+                round,
+                items,
+            } => {
+                1 + varint_len(*query)
+                    + varint_len(u64::from(*round))
+                    + varint_len(items.len() as u64)
+                    + items.iter().map(Item::wire_len).sum::<usize>()
+            }
+            other => encoded_size(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::encode;
+    use crate::tremel::onions::OnionBytes;
+    use crate::tremel::query::Aggregate;
+
+    #[test]
+    fn the_computed_length_is_the_encoding_s() {
+        let p = || OnionBytes(vec![7u8; 300]);
+        let msgs = vec![
+            TremelMessage::Round {
+                query: 3,
+                round: 200,
+                items: vec![
+                    Item::Onion(p()),
+                    Item::Routed {
+                        waits: vec![0, 3, 300],
+                        sealed: p(),
+                    },
+                    Item::Flood {
+                        id: u64::MAX - 3,
+                        ttl: 130,
+                        gather: true,
+                        sealed: Arc::new(p()),
+                    },
+                ],
+            },
+            TremelMessage::Round {
+                query: 1,
+                round: 0,
+                items: vec![],
+            },
+            TremelMessage::Query(QueryRequest {
+                number: 1,
+                window: 2,
+                spec: QuerySpec::new(vec![Aggregate::Count]).unwrap(),
+                start: Time(5),
+                first_round: 9,
+            }),
+        ];
+        for m in msgs {
+            assert_eq!(m.encoded_len(), encode(&m).unwrap().len(), "{m:?}");
+        }
+    }
+}

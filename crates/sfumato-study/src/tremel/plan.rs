@@ -1,0 +1,268 @@
+//! A Tremel deployment planned from a population of meters and their
+//! records (Tremel §4.3, §5.1, §7.2, §7.3).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sfumato_crypto::symmetric::{AgreementKeyPair, AgreementPublicKey};
+use sfumato_overlay::{DeterministicOverlay, SizePlan};
+use sfumato_protocol::tremel::{
+    Client, Formats, InsecurePlaintextOnions, Owner, PlannedQuery, QuerySpec, RealOnions,
+    TremelNode, TremelParams, Variant,
+};
+use sfumato_protocol::{NodeId, Time};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, StudyError};
+
+/// Which onion cryptography nodes use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Crypto {
+    /// Real X25519 / ChaCha20-Poly1305 onions.
+    Real,
+    /// The **insecure** plaintext stand-in (simulation only), with the real
+    /// packets' sizes and accounted work.
+    InsecurePlaintext,
+}
+
+impl Crypto {
+    /// The name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Crypto::Real => "x25519-chacha20poly1305",
+            Crypto::InsecurePlaintext => "INSECURE plaintext stand-in",
+        }
+    }
+}
+
+/// What a deployment is: sizes, tolerance, variant and clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// Meters.
+    pub meters: u64,
+    /// Failures tolerated; `None` for `⌈log₂ n⌉` (the paper's choice).
+    pub t: Option<u32>,
+    /// The protocol.
+    pub variant: Variant,
+    /// One overlay round.
+    pub round_length: Time,
+    /// Aggregation tree wait per level.
+    pub level_timeout: Time,
+    /// The owner's wait after each result.
+    pub result_timeout: Time,
+    /// From a query's broadcast to its round 0.
+    pub setup: Time,
+    /// The onion cryptography.
+    pub crypto: Crypto,
+    /// The run seed.
+    pub seed: u64,
+}
+
+impl Deployment {
+    /// Defaults for `meters` meters: `t = ⌈log₂ n⌉`, the basic protocol,
+    /// 20 ms rounds and tree levels (Tremel §7.3's links take 2–10 ms),
+    /// 50 ms between results, 100 ms of set-up, the insecure stand-in.
+    pub fn new(meters: u64, seed: u64) -> Deployment {
+        Deployment {
+            meters,
+            t: None,
+            variant: Variant::Basic,
+            round_length: Time::from_millis(20),
+            level_timeout: Time::from_millis(20),
+            result_timeout: Time::from_millis(50),
+            setup: Time::from_millis(100),
+            crypto: Crypto::InsecurePlaintext,
+            seed,
+        }
+    }
+}
+
+/// The planned deployment: the overlay of a suitable size, the public
+/// parameters, the packet formats, and each meter's records.
+#[derive(Clone, Debug)]
+pub struct TremelPlan {
+    /// How the meters fill the overlay (Tremel §7.2): identifiers beyond the
+    /// population are spares that relay and proxy but hold no record.
+    pub size: SizePlan,
+    /// The public parameters.
+    pub params: Arc<TremelParams>,
+    /// The overlay.
+    pub overlay: DeterministicOverlay,
+    /// Packet formats.
+    pub formats: Formats,
+    /// The owner's queries.
+    pub queries: Vec<PlannedQuery>,
+    /// The deployment.
+    pub deployment: Deployment,
+    /// Record fields.
+    pub fields: usize,
+    /// `records[meter][window]`: a meter's fields for a window.
+    records: Arc<Vec<Vec<Vec<i64>>>>,
+    keys: Option<Arc<Vec<AgreementPublicKey>>>,
+}
+
+/// A simulated node's key pair, derived from the run seed (simulation
+/// only: a real deployment's keys come from the OS, in `sfumato-net`).
+pub fn simulated_key(seed: u64, node: u32) -> AgreementKeyPair {
+    let mut h = Sha256::new();
+    h.update(b"sfumato/tremel/simulated-node-key/v1");
+    h.update(seed.to_le_bytes());
+    h.update(node.to_le_bytes());
+    let mut bytes: [u8; 32] = h.finalize().into();
+    let k = AgreementKeyPair::from_secret_bytes(&bytes);
+    zeroize::Zeroize::zeroize(&mut bytes);
+    k
+}
+
+impl TremelPlan {
+    /// Plans `d` for `records` (one entry per meter, each a list of windows
+    /// of `fields` values) and the owner's `queries`.
+    pub fn new(
+        d: &Deployment,
+        records: Vec<Vec<Vec<i64>>>,
+        queries: Vec<PlannedQuery>,
+    ) -> Result<TremelPlan> {
+        if records.len() as u64 != d.meters {
+            return Err(StudyError::usage(format!(
+                "{} meters but records for {}",
+                d.meters,
+                records.len()
+            )));
+        }
+        let size =
+            SizePlan::for_population(d.meters).map_err(|e| StudyError::usage(e.to_string()))?;
+        let n = size.size;
+        let k = 64 - (n - 1).leading_zeros();
+        let t = d.t.unwrap_or(k);
+        let params = TremelParams {
+            n,
+            t,
+            variant: d.variant,
+            round_length: d.round_length,
+            level_timeout: d.level_timeout,
+            result_timeout: d.result_timeout,
+        };
+        let overlay = params
+            .overlay()
+            .map_err(|e| StudyError::usage(e.to_string()))?;
+        let fields = records
+            .iter()
+            .flat_map(|m| m.iter().map(Vec::len))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        for q in &queries {
+            if q.spec.fields_needed() > fields {
+                return Err(StudyError::usage(format!(
+                    "a query reads field {} but records have {fields}",
+                    q.spec.fields_needed() - 1
+                )));
+            }
+        }
+        let formats = Formats::for_deployment(&params, fields)
+            .map_err(|e| StudyError::usage(e.to_string()))?;
+        let keys = (d.crypto == Crypto::Real).then(|| {
+            Arc::new(
+                (0..n as u32)
+                    .map(|i| simulated_key(d.seed, i).public_key())
+                    .collect::<Vec<_>>(),
+            )
+        });
+        Ok(TremelPlan {
+            size,
+            params: Arc::new(params),
+            overlay,
+            formats,
+            queries,
+            deployment: d.clone(),
+            fields,
+            records: Arc::new(records),
+            keys,
+        })
+    }
+
+    /// Simulated nodes: the `n` clients, then the owner.
+    pub fn nodes(&self) -> u32 {
+        self.params.n as u32 + 1
+    }
+
+    /// The owner's id.
+    pub fn owner(&self) -> NodeId {
+        self.params.owner()
+    }
+
+    /// A meter's records.
+    pub fn records(&self) -> &[Vec<Vec<i64>>] {
+        &self.records
+    }
+
+    /// From a query's broadcast to the owner's deadline, at most.
+    pub fn query_span(&self) -> Time {
+        self.deployment
+            .setup
+            .plus(self.params.query_duration(&self.overlay))
+    }
+
+    fn client_records(&self, id: u32) -> Option<Vec<Vec<i64>>> {
+        self.records.get(id as usize).cloned()
+    }
+
+    fn owner_node<S: sfumato_protocol::tremel::OnionSuite>(&self) -> TremelNode<S> {
+        TremelNode::Owner(Box::new(Owner::new(
+            self.params.clone(),
+            self.overlay.clone(),
+            self.queries.clone(),
+            self.deployment.setup,
+        )))
+    }
+
+    /// Node `id` with the stand-in.
+    pub fn plaintext_node(&self, id: NodeId) -> TremelNode<InsecurePlaintextOnions> {
+        if id == self.owner() {
+            return self.owner_node();
+        }
+        TremelNode::Client(Box::new(Client::new(
+            id.0,
+            self.params.clone(),
+            self.overlay.clone(),
+            InsecurePlaintextOnions::new(id.0, self.formats),
+            self.client_records(id.0),
+        )))
+    }
+
+    /// Node `id` with real onions.
+    pub fn real_node(&self, id: NodeId) -> TremelNode<RealOnions> {
+        if id == self.owner() {
+            return self.owner_node();
+        }
+        let keys = self.keys.clone().unwrap_or_default();
+        TremelNode::Client(Box::new(Client::new(
+            id.0,
+            self.params.clone(),
+            self.overlay.clone(),
+            RealOnions::new(
+                Arc::new(simulated_key(self.deployment.seed, id.0)),
+                keys,
+                self.formats,
+            ),
+            self.client_records(id.0),
+        )))
+    }
+
+    /// Queries asked every `every` from `first`, one per window, each
+    /// computing `spec`.
+    pub fn periodic_queries(
+        first: Time,
+        every: Time,
+        windows: u32,
+        spec: &QuerySpec,
+    ) -> Vec<PlannedQuery> {
+        (0..windows)
+            .map(|w| PlannedQuery {
+                at: first.plus(Time(every.0.saturating_mul(u64::from(w)))),
+                window: w,
+                spec: spec.clone(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,229 @@
+//! A Tremel deployment in the simulator: the owner's queries over the
+//! meters' records, with Tremel §7.3's links (2 ms + N(4 ms, σ)) and
+//! crashes at chosen nodes and times.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sfumato_protocol::tremel::{OnionSuite, QueryAnswer, TremelEvent, TremelNode};
+use sfumato_protocol::{NodeId, Time};
+use sfumato_sim::{CostModel, Faults, LatencyModel, Mode, NodeStats, Probe, RunInfo, SimConfig};
+
+use crate::error::{Result, StudyError};
+use crate::tremel::plan::{Crypto, TremelPlan};
+
+/// How to simulate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimOptions {
+    /// Worker threads.
+    pub workers: usize,
+    /// Crashes: node and time (a crashed node neither sends nor receives).
+    pub crashes: Vec<(NodeId, Time)>,
+    /// Nodes failed before the run (Tremel §7.3: "a fixed set of meters to
+    /// fail at the beginning").
+    pub failed_at_start: Vec<NodeId>,
+    /// The normal part's standard deviation of the link latency.
+    pub latency_sd: Time,
+    /// Simulated CPU costs of the accounted work (sealing and peeling
+    /// layers).
+    pub costs: CostModel,
+    /// The clock's resolution.
+    pub tick: Time,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            workers: 1,
+            crashes: Vec::new(),
+            failed_at_start: Vec::new(),
+            // 2 ms + N(4 ms, 4/3 ms) stays within Tremel's 2–10 ms but for
+            // one message in 10⁴.
+            latency_sd: Time::from_micros(1333),
+            costs: CostModel::free(),
+            tick: Time::from_micros(100),
+        }
+    }
+}
+
+/// What the clients sent, for Fig. 7.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientTraffic {
+    /// Clients observed.
+    pub clients: u64,
+    /// Messages they sent (meta-messages, partials).
+    pub messages: u64,
+    /// Bytes they sent.
+    pub bytes: u64,
+    /// The most bytes one client sent.
+    pub max_bytes: u64,
+    /// Items they forwarded for others.
+    pub forwarded: u64,
+    /// Layers sealed.
+    pub sealed_layers: u64,
+    /// Layers peeled or tried.
+    pub peeled_layers: u64,
+    /// Items refused.
+    pub refused: u64,
+    /// Multicasts that fell back to overlapping paths.
+    pub overlapping_multicasts: u64,
+    /// Receivers no path reached.
+    pub unroutable: u64,
+    /// Simulated CPU microseconds charged.
+    pub cpu_micros: u64,
+}
+
+impl ClientTraffic {
+    /// Mean bytes per client.
+    pub fn mean_bytes(&self) -> f64 {
+        self.bytes as f64 / self.clients.max(1) as f64
+    }
+}
+
+#[derive(Clone, Copy)]
+struct TrafficProbe;
+
+impl<S: OnionSuite> Probe<TremelNode<S>> for TrafficProbe {
+    type Summary = ClientTraffic;
+
+    fn empty(&self) -> ClientTraffic {
+        ClientTraffic::default()
+    }
+
+    fn observe(&self, _: NodeId, _: &TremelNode<S>, _: Time, _: &mut ClientTraffic) {}
+
+    fn observe_with_stats(
+        &self,
+        _: NodeId,
+        node: &TremelNode<S>,
+        stats: &NodeStats,
+        _: Time,
+        into: &mut ClientTraffic,
+    ) {
+        let Some(c) = node.as_client() else { return };
+        let s = c.stats();
+        into.clients += 1;
+        into.messages += stats.sent;
+        into.bytes += stats.bytes_sent;
+        into.max_bytes = into.max_bytes.max(stats.bytes_sent);
+        into.forwarded += s.forwarded;
+        into.sealed_layers += s.sealed_layers;
+        into.peeled_layers += s.peeled_layers;
+        into.refused += s.refused;
+        into.overlapping_multicasts += s.overlapping_multicasts;
+        into.unroutable += s.unroutable;
+        into.cpu_micros += stats.cpu_micros;
+    }
+
+    fn merge(&self, into: &mut ClientTraffic, o: &ClientTraffic) {
+        into.clients += o.clients;
+        into.messages += o.messages;
+        into.bytes += o.bytes;
+        into.max_bytes = into.max_bytes.max(o.max_bytes);
+        into.forwarded += o.forwarded;
+        into.sealed_layers += o.sealed_layers;
+        into.peeled_layers += o.peeled_layers;
+        into.refused += o.refused;
+        into.overlapping_multicasts += o.overlapping_multicasts;
+        into.unroutable += o.unroutable;
+        into.cpu_micros += o.cpu_micros;
+    }
+}
+
+/// What a simulated deployment produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimOutcome {
+    /// The owner's answers, by query number.
+    pub answers: Vec<QueryAnswer>,
+    /// What the clients sent (at the end; live clients only).
+    pub traffic: ClientTraffic,
+    /// The cryptography that ran.
+    pub crypto: Crypto,
+    /// Execution facts.
+    pub run: RunInfo,
+}
+
+/// Runs `plan`'s queries in the simulator.
+pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
+    let until = plan
+        .queries
+        .iter()
+        .map(|q| q.at)
+        .max()
+        .unwrap_or(Time::ZERO)
+        .plus(plan.query_span())
+        .plus(Time::from_millis(100));
+    let mut crashes = options.crashes.clone();
+    for id in &options.failed_at_start {
+        crashes.push((*id, Time::ZERO));
+    }
+    for (id, _) in &crashes {
+        if *id == plan.owner() {
+            return Err(StudyError::usage("the owner does not crash (Tremel §2)"));
+        }
+    }
+    let config = SimConfig {
+        seed: plan.deployment.seed,
+        nodes: plan.nodes(),
+        workers: options.workers,
+        mode: Mode::VirtualTime {
+            tick: options.tick,
+            until,
+            latency: LatencyModel::tremel(options.latency_sd),
+            sample_every: until,
+        },
+        faults: Faults {
+            crashes,
+            ..Faults::none()
+        },
+        costs: options.costs.clone(),
+        cluster: None,
+    };
+    let shared = Arc::new(plan.clone());
+    let (answers, traffic, run) = match plan.deployment.crypto {
+        Crypto::InsecurePlaintext => {
+            let make =
+                move |id: NodeId, _: &mut sfumato_protocol::NodeRng| shared.plaintext_node(id);
+            collect::<sfumato_protocol::tremel::InsecurePlaintextOnions>(sfumato_sim::run(
+                &config,
+                make,
+                TrafficProbe,
+                None,
+            )?)?
+        }
+        Crypto::Real => {
+            let make = move |id: NodeId, _: &mut sfumato_protocol::NodeRng| shared.real_node(id);
+            collect::<sfumato_protocol::tremel::RealOnions>(sfumato_sim::run(
+                &config,
+                make,
+                TrafficProbe,
+                None,
+            )?)?
+        }
+    };
+    Ok(SimOutcome {
+        answers,
+        traffic,
+        crypto: plan.deployment.crypto,
+        run,
+    })
+}
+
+type Collected = (Vec<QueryAnswer>, ClientTraffic, RunInfo);
+
+fn collect<S: OnionSuite>(
+    report: Option<sfumato_sim::ReportOf<TremelNode<S>, TrafficProbe>>,
+) -> Result<Collected> {
+    let report = report.ok_or_else(|| StudyError::usage("the simulation produced no report"))?;
+    let mut answers: Vec<QueryAnswer> = report
+        .events
+        .iter()
+        .map(|e| {
+            let TremelEvent::Answered(a) = &e.event;
+            a.clone()
+        })
+        .collect();
+    answers.sort_by_key(|a| a.number);
+    let traffic = report.samples.last().map(|s| s.summary).unwrap_or_default();
+    Ok((answers, traffic, report.run))
+}
