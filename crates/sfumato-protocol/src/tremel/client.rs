@@ -39,7 +39,7 @@ use crate::node::{NodeId, Time};
 use crate::tremel::messages::{GroupPartial, Item, QueryRequest, TremelMessage, Tuple};
 use crate::tremel::node::{TremelNode, TremelTimer};
 use crate::tremel::onions::{OnionSuite, PeeledLayer, WORK_PEEL_LAYER, WORK_SEAL_LAYER};
-use crate::tremel::params::{TreePlace, TremelParams, Variant};
+use crate::tremel::params::{Echo, TreePlace, TremelParams, Variant};
 use crate::tremel::route::Route;
 
 /// Most messages of future queries a client buffers.
@@ -173,7 +173,6 @@ impl<S: OnionSuite> Client<S> {
 
     pub(crate) fn on_message(
         &mut self,
-        now: Time,
         from: NodeId,
         msg: TremelMessage<S::Packet>,
         ctx: &mut NodeContext<'_, TremelNode<S>>,
@@ -191,7 +190,7 @@ impl<S: OnionSuite> Client<S> {
                 self.begin(req, ctx);
                 let buffered = std::mem::take(&mut self.buffered);
                 for (from, msg) in buffered {
-                    self.on_message(now, from, msg, ctx);
+                    self.on_message(from, msg, ctx);
                 }
             }
             TremelMessage::Round { query, .. }
@@ -214,6 +213,17 @@ impl<S: OnionSuite> Client<S> {
                 }
                 self.on_round(from, round, items, ctx);
             }
+            TremelMessage::Echo { query, sealed } => {
+                if Some(query) != current || u64::from(from.0) >= self.params.n {
+                    return;
+                }
+                ctx.work(WORK_PEEL_LAYER, 1);
+                self.stats.peeled_layers += 1;
+                match self.suite.open_box(&sealed) {
+                    Ok(payload) => self.deliver(&payload, ctx),
+                    Err(_) => self.stats.refused += 1,
+                }
+            }
             TremelMessage::Partial(p) => {
                 if Some(p.query) != current {
                     return;
@@ -226,7 +236,7 @@ impl<S: OnionSuite> Client<S> {
 
     pub(crate) fn on_timer(
         &mut self,
-        _now: Time,
+        now: Time,
         timer: TremelTimer,
         ctx: &mut NodeContext<'_, TremelNode<S>>,
     ) {
@@ -384,7 +394,10 @@ impl<S: OnionSuite> Client<S> {
     }
 
     /// Node-disjoint paths from this node in overlay round `round` to
-    /// `receivers`; if there are none, paths searched one by one.
+    /// `receivers`. The search is greedy in the receivers' order (Tremel
+    /// §4.2), so other orders (rotations) are tried before giving up;
+    /// then paths are searched one by one and may share nodes, which
+    /// weakens the guarantee (counted in [`ClientStats`]).
     fn multicast_paths(
         &mut self,
         round: u64,
@@ -395,12 +408,15 @@ impl<S: OnionSuite> Client<S> {
         if receivers.is_empty() {
             return Vec::new();
         }
-        let targets: Vec<u64> = receivers.iter().map(|r| u64::from(*r)).collect();
-        if let Ok(paths) = self
-            .overlay
-            .disjoint_paths(u64::from(self.id), round, &targets, search)
-        {
-            return paths;
+        let mut targets: Vec<u64> = receivers.iter().map(|r| u64::from(*r)).collect();
+        for _ in 0..targets.len().min(4) {
+            if let Ok(paths) =
+                self.overlay
+                    .disjoint_paths(u64::from(self.id), round, &targets, search)
+            {
+                return paths;
+            }
+            targets.rotate_left(1);
         }
         self.stats.overlapping_multicasts += 1;
         let mut out = Vec::new();
@@ -510,8 +526,9 @@ impl<S: OnionSuite> Client<S> {
         }
     }
 
-    /// Echo (§4.3): an encrypted multicast of tuple `id` to its other
-    /// proxies, from relative round `round`.
+    /// Echo (§4.3): tuple `id` to its other proxies, from relative round
+    /// `round`: sealed copies sent directly, or the paper's encrypted
+    /// multicast on the overlay.
     fn echo(&mut self, id: u64, round: u32, ctx: &mut NodeContext<'_, TremelNode<S>>) {
         let all = self.all_rounds();
         let Some(run) = self.running.as_mut() else {
@@ -533,6 +550,18 @@ impl<S: OnionSuite> Client<S> {
             .filter(|p| *p != self.id)
             .collect();
         let Ok(payload) = encode(&tuple) else { return };
+        if self.params.echo == Echo::Direct {
+            let query = tuple.query;
+            for to in others {
+                ctx.work(WORK_SEAL_LAYER, 1);
+                self.stats.sealed_layers += 1;
+                match self.suite.seal_box(ctx.rng(), to, &payload) {
+                    Ok(sealed) => ctx.send(NodeId(to), TremelMessage::Echo { query, sealed }),
+                    Err(_) => self.stats.unroutable += 1,
+                }
+            }
+            return;
+        }
         let horizon = u64::from(all - round);
         let search = PathSearch::multicast(&self.overlay, others.len())
             .with_horizon(horizon.min(u64::from(self.params.second_phase_rounds(&self.overlay))));

@@ -122,6 +122,14 @@ pub enum TremelMessage<P> {
         /// The messages forwarded this round.
         items: Vec<Item<P>>,
     },
+    /// Proxy → another proxy of the same tuple: the direct Echo, sealed for
+    /// the receiver.
+    Echo {
+        /// The query number.
+        query: u64,
+        /// The tuple, sealed for the receiver.
+        sealed: P,
+    },
     /// Tree node → parent.
     Partial(GroupPartial),
     /// Group leader → owner.
@@ -141,6 +149,7 @@ impl<P: WirePacket> Message for TremelMessage<P> {
                     + varint_len(items.len() as u64)
                     + items.iter().map(Item::wire_len).sum::<usize>()
             }
+            TremelMessage::Echo { query, sealed } => 1 + varint_len(*query) + sealed.wire_len(),
             other => encoded_size(other),
         }
     }
@@ -178,6 +187,10 @@ mod tests {
                 query: 1,
                 round: 0,
                 items: vec![],
+            },
+            TremelMessage::Echo {
+                query: 300,
+                sealed: p(),
             },
             TremelMessage::Query(QueryRequest {
                 number: 1,

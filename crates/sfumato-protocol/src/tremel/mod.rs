@@ -33,7 +33,7 @@ pub use onions::{
     WORK_PEEL_LAYER, WORK_SEAL_LAYER,
 };
 pub use owner::{Owner, PlannedQuery, QueryAnswer};
-pub use params::{TreePlace, TremelParams, Variant};
+pub use params::{Echo, TreePlace, TremelParams, Variant};
 pub use query::{Aggregate, Partial, PartialValue, QuerySpec};
 
 use sfumato_crypto::symmetric::OnionFormat;

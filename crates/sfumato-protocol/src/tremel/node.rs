@@ -93,7 +93,7 @@ impl<S: OnionSuite> Node for TremelNode<S> {
         ctx: &mut NodeContext<'_, Self>,
     ) {
         match self {
-            TremelNode::Client(c) => c.on_message(now, from, msg, ctx),
+            TremelNode::Client(c) => c.on_message(from, msg, ctx),
             TremelNode::Owner(o) => o.on_message::<S>(now, from, msg, ctx),
         }
     }

@@ -131,14 +131,13 @@ impl Owner {
     ) {
         match timer {
             TremelTimer::Ask { index } => self.ask::<S>(now, index, ctx),
-            TremelTimer::OwnerWait { query, heard } => {
+            TremelTimer::OwnerWait { query, heard }
                 if self
                     .asked
                     .get(&query)
-                    .is_some_and(|a| a.results.len() as u32 == heard)
-                {
-                    self.decide::<S>(now, query, ctx);
-                }
+                    .is_some_and(|a| a.results.len() as u32 == heard) =>
+            {
+                self.decide::<S>(now, query, ctx);
             }
             TremelTimer::OwnerDeadline { query } => self.decide::<S>(now, query, ctx),
             _ => {}

@@ -103,3 +103,55 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod gap {
+    use sfumato_overlay::{DeterministicOverlay, PathSearch};
+
+    /// Tremel §6.1 argues that a proxy missed by the Shuffle gets the
+    /// tuple in the Echo, because the Echo's paths differ from the
+    /// Shuffle's. Different paths can still share a node: here a relay X
+    /// lies on the Shuffle path from source s to proxy B and on the Echo
+    /// path from proxy A to B, so with t = 1 the single crash of X keeps the
+    /// tuple from B. If X belongs to A's group, A's group is incomplete and
+    /// B's group, complete, lacks an honest value — why sfumato's default
+    /// Echo is direct.
+    #[test]
+    fn one_crashed_relay_can_cut_both_the_shuffle_and_the_echo() {
+        let o = DeterministicOverlay::new(59).unwrap();
+        let (t, k) = (1u64, u64::from(o.rounds_to_spread()));
+        let s_rounds = t + 1 + 2 * k;
+        let group = |i: u64| i * (t + 1) / 59;
+        let mut found = 0;
+        for s in 0..59u64 {
+            for a in (0..59).filter(|&a| group(a) == 0 && a != s) {
+                for b in (0..59).filter(|&b| group(b) == 1 && b != s) {
+                    let shuffle = PathSearch::tunneled_multicast(&o, 2).with_horizon(s_rounds);
+                    let Ok(paths) = o.disjoint_paths(s, 0, &[a, b], &shuffle) else {
+                        continue;
+                    };
+                    let to_b = &paths[1];
+                    let echo = PathSearch::multicast(&o, 1);
+                    let Ok(e) = o.disjoint_paths(a, s_rounds, &[b], &echo) else {
+                        continue;
+                    };
+                    let inner = |p: &sfumato_overlay::Path| {
+                        let mut v = p.nodes();
+                        v.pop();
+                        v
+                    };
+                    let shared: Vec<u64> = inner(to_b)
+                        .into_iter()
+                        .filter(|x| inner(&e[0]).contains(x) && group(*x) == 0 && *x != a)
+                        .collect();
+                    if !shared.is_empty() {
+                        found += 1;
+                    }
+                }
+            }
+        }
+        eprintln!("{found} triples");
+        // Out of 59 · 29 · 30 (source, A, B) triples.
+        assert!(found > 1000, "{found}");
+    }
+}

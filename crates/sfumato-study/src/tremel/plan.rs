@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sfumato_crypto::symmetric::{AgreementKeyPair, AgreementPublicKey};
 use sfumato_overlay::{DeterministicOverlay, SizePlan};
 use sfumato_protocol::tremel::{
-    Client, Formats, InsecurePlaintextOnions, Owner, PlannedQuery, QuerySpec, RealOnions,
+    Client, Echo, Formats, InsecurePlaintextOnions, Owner, PlannedQuery, QuerySpec, RealOnions,
     TremelNode, TremelParams, Variant,
 };
 use sfumato_protocol::{NodeId, Time};
@@ -44,6 +44,8 @@ pub struct Deployment {
     pub t: Option<u32>,
     /// The protocol.
     pub variant: Variant,
+    /// How the basic protocol echoes.
+    pub echo: Echo,
     /// One overlay round.
     pub round_length: Time,
     /// Aggregation tree wait per level.
@@ -59,7 +61,8 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    /// Defaults for `meters` meters: `t = ⌈log₂ n⌉`, the basic protocol,
+    /// Defaults for `meters` meters: `t = ⌈log₂ n⌉`, the basic protocol
+    /// with direct echoes,
     /// 20 ms rounds and tree levels (Tremel §7.3's links take 2–10 ms),
     /// 50 ms between results, 100 ms of set-up, the insecure stand-in.
     pub fn new(meters: u64, seed: u64) -> Deployment {
@@ -67,6 +70,7 @@ impl Deployment {
             meters,
             t: None,
             variant: Variant::Basic,
+            echo: Echo::Direct,
             round_length: Time::from_millis(20),
             level_timeout: Time::from_millis(20),
             result_timeout: Time::from_millis(50),
@@ -138,6 +142,7 @@ impl TremelPlan {
             n,
             t,
             variant: d.variant,
+            echo: d.echo,
             round_length: d.round_length,
             level_timeout: d.level_timeout,
             result_timeout: d.result_timeout,
