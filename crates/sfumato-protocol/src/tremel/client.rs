@@ -236,7 +236,7 @@ impl<S: OnionSuite> Client<S> {
 
     pub(crate) fn on_timer(
         &mut self,
-        now: Time,
+        _now: Time,
         timer: TremelTimer,
         ctx: &mut NodeContext<'_, TremelNode<S>>,
     ) {
