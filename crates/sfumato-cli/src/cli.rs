@@ -67,6 +67,9 @@ pub(crate) enum Command {
     /// Chiaroscuro: private k-means over participants' time series (gossip, threshold encryption, DP)
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Cluster(crate::cli_cluster::ClusterCommand),
+    /// Tremel: anonymous, crash-tolerant aggregation queries over meters
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
+    Query(crate::cli_query::QueryCommand),
     /// The simulator: gossip protocols over millions of nodes on timely dataflow
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Sim(crate::cli_sim::SimCommand),

@@ -15,6 +15,7 @@ mod cli;
 mod cli_cluster;
 mod cli_dream;
 mod cli_net;
+mod cli_query;
 mod cli_sim;
 mod commands;
 mod error;

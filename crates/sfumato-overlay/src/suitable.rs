@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{OverlayError, Result};
 
@@ -135,7 +135,7 @@ pub fn gap_histogram(max: u64) -> Result<BTreeMap<u64, u64>> {
 /// identifiers either go to live nodes as second identifiers, or are
 /// treated as failed nodes — the latter only while they are fewer than the
 /// failure tolerance `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SizePlan {
     /// The population.
     pub population: u64,

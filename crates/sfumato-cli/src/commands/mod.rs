@@ -17,6 +17,8 @@ pub(crate) mod dream_run;
 mod net;
 mod net_cluster;
 mod overlay;
+mod query_experiment;
+pub(crate) mod query_run;
 mod sim_bench;
 mod sim_broadcast;
 mod sim_gossip;
@@ -29,6 +31,7 @@ use crate::cli::{Command, CryptoCommand, DpCommand, OverlayCommand, TracesComman
 use crate::cli_cluster::ClusterCommand;
 use crate::cli_dream::DreamCommand;
 use crate::cli_net::NetCommand;
+use crate::cli_query::QueryCommand;
 use crate::cli_sim::SimCommand;
 use crate::error::CliError;
 use crate::output::Output;
@@ -54,6 +57,8 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Overlay(OverlayCommand::Primes(args)) => overlay::primes(args, out),
         Command::Overlay(OverlayCommand::Gaps(args)) => overlay::gaps(args, out),
         Command::Dream(DreamCommand::Run(args)) => dream_run::run(args, out),
+        Command::Query(QueryCommand::Run(args)) => query_run::run(args, out),
+        Command::Query(QueryCommand::Experiment(args)) => query_experiment::run(args, out),
         Command::Dream(DreamCommand::Experiment(args)) => dream_experiment::run(args, out),
         Command::Sim(SimCommand::PushSum(args)) => {
             sim_gossip::run_gossip(sim_gossip::Protocol::PushSum, args, out)

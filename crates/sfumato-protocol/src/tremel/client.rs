@@ -54,6 +54,9 @@ pub struct ClientStats {
     pub tuples_held: u64,
     /// Items it forwarded for others.
     pub forwarded: u64,
+    /// Items it sent: onions, echo copies and floods in its meta-messages,
+    /// and direct echo copies (Tremel §7.3 counts these, at 1 kB each).
+    pub items_sent: u64,
     /// Layers it sealed.
     pub sealed_layers: u64,
     /// Layers it peeled or tried to.
@@ -95,6 +98,8 @@ struct Running<P> {
     floods: Vec<HeldFlood<P>>,
     /// Identifiers of the floods seen, so each is kept once.
     seen_floods: std::collections::HashSet<u64>,
+    /// Direct Echo: tuples to echo per relative round.
+    echo_queue: BTreeMap<u32, Vec<u64>>,
     children: BTreeMap<u32, GroupPartial>,
     aggregating: bool,
     reported: bool,
@@ -272,6 +277,7 @@ impl<S: OnionSuite> Client<S> {
             relayed: Vec::new(),
             floods: Vec::new(),
             seen_floods: Default::default(),
+            echo_queue: BTreeMap::new(),
             children: BTreeMap::new(),
             aggregating: false,
             reported: false,
@@ -445,6 +451,14 @@ impl<S: OnionSuite> Client<S> {
         if round == first {
             self.second_phase(round, ctx);
         }
+        let due = self
+            .running
+            .as_mut()
+            .and_then(|r| r.echo_queue.remove(&round))
+            .unwrap_or_default();
+        for id in due {
+            self.echo(id, round, ctx);
+        }
         let Some(run) = self.running.as_mut() else {
             return;
         };
@@ -472,6 +486,7 @@ impl<S: OnionSuite> Client<S> {
         }
         run.floods.retain(|f| f.end > round + 1);
         run.next_round = round + 1;
+        self.stats.items_sent += items.len() as u64;
         let req = run.req.clone();
         let to = self.partner(&req, round);
         ctx.send(
@@ -508,8 +523,19 @@ impl<S: OnionSuite> Client<S> {
                     .as_ref()
                     .map(|r| r.held.keys().copied().collect())
                     .unwrap_or_default();
-                for id in ids {
-                    self.echo(id, round, ctx);
+                if self.params.echo == Echo::Direct {
+                    // Spread over all but the last echo round.
+                    let spread = self.params.echo_rounds.max(2) - 1;
+                    if let Some(run) = self.running.as_mut() {
+                        for (i, id) in ids.into_iter().enumerate() {
+                            let r = round + (i as u32 % spread);
+                            run.echo_queue.entry(r).or_default().push(id);
+                        }
+                    }
+                } else {
+                    for id in ids {
+                        self.echo(id, round, ctx);
+                    }
                 }
             }
             Variant::HighFailure => {
@@ -556,7 +582,10 @@ impl<S: OnionSuite> Client<S> {
                 ctx.work(WORK_SEAL_LAYER, 1);
                 self.stats.sealed_layers += 1;
                 match self.suite.seal_box(ctx.rng(), to, &payload) {
-                    Ok(sealed) => ctx.send(NodeId(to), TremelMessage::Echo { query, sealed }),
+                    Ok(sealed) => {
+                        self.stats.items_sent += 1;
+                        ctx.send(NodeId(to), TremelMessage::Echo { query, sealed });
+                    }
                     Err(_) => self.stats.unroutable += 1,
                 }
             }

@@ -209,13 +209,16 @@ impl OnionSuite for RealOnions {
     }
 }
 
-/// A packet of the stand-in: the route and payload in the clear.
+/// A packet of the stand-in: the route and payload in the clear, shared
+/// between the hops (peeling moves an index; nothing is copied).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaintextPacket {
-    /// The remaining layers: node and instruction.
-    pub layers: Vec<(u32, HopInstruction)>,
+    /// Every layer, outermost first: node and instruction.
+    pub layers: Arc<[(u32, HopInstruction)]>,
+    /// The next layer to peel.
+    pub next: u16,
     /// The payload.
-    pub payload: Vec<u8>,
+    pub payload: Arc<[u8]>,
     /// The length the real packet would have.
     pub real_len: u32,
 }
@@ -246,7 +249,7 @@ impl InsecurePlaintextOnions {
     }
 
     fn check(&self, format: &OnionFormat, layers: usize, payload: usize) -> Result<()> {
-        if layers == 0 || layers > format.max_layers as usize {
+        if layers == 0 || layers > format.max_layers as usize || layers > usize::from(u16::MAX) {
             return Err(ProtocolError::invalid(
                 "route",
                 format!("{layers} layers; packets hold 1 to {}", format.max_layers),
@@ -287,11 +290,10 @@ impl OnionSuite for InsecurePlaintextOnions {
                 "the last layer, and only it, delivers",
             ));
         }
-        let mut layers = route.to_vec();
-        layers.reverse();
         Ok(PlaintextPacket {
-            layers,
-            payload: payload.to_vec(),
+            layers: route.into(),
+            next: 0,
+            payload: payload.into(),
             real_len: self.formats.onion.packet_len() as u32,
         })
     }
@@ -299,15 +301,15 @@ impl OnionSuite for InsecurePlaintextOnions {
     fn seal_box(&self, _rng: &mut NodeRng, to: u32, payload: &[u8]) -> Result<PlaintextPacket> {
         self.check(&self.formats.sealed_box, 1, payload.len())?;
         Ok(PlaintextPacket {
-            layers: vec![(to, HopInstruction::Deliver)],
-            payload: payload.to_vec(),
+            layers: Arc::from([(to, HopInstruction::Deliver)].as_slice()),
+            next: 0,
+            payload: payload.into(),
             real_len: self.formats.sealed_box.packet_len() as u32,
         })
     }
 
     fn peel_onion(&self, packet: &PlaintextPacket) -> Result<PeeledLayer<PlaintextPacket>> {
-        // Layers are kept outermost last.
-        let Some(&(node, hop)) = packet.layers.last() else {
+        let Some(&(node, hop)) = packet.layers.get(usize::from(packet.next)) else {
             return Err(ProtocolError::Malformed("an onion without layers".into()));
         };
         if node != self.me {
@@ -316,15 +318,15 @@ impl OnionSuite for InsecurePlaintextOnions {
             ));
         }
         match hop {
-            HopInstruction::Deliver => Ok(PeeledLayer::Deliver(packet.payload.clone())),
+            HopInstruction::Deliver => Ok(PeeledLayer::Deliver(packet.payload.to_vec())),
             HopInstruction::Forward { wait, next } => {
-                let mut inner = packet.clone();
-                inner.layers.pop();
-                if inner.layers.is_empty() {
+                if usize::from(packet.next) + 1 >= packet.layers.len() {
                     return Err(ProtocolError::Malformed(
                         "an onion without a receiver".into(),
                     ));
                 }
+                let mut inner = packet.clone();
+                inner.next += 1;
                 Ok(PeeledLayer::Forward {
                     wait,
                     next,
@@ -335,8 +337,8 @@ impl OnionSuite for InsecurePlaintextOnions {
     }
 
     fn open_box(&self, packet: &PlaintextPacket) -> Result<Vec<u8>> {
-        match packet.layers.as_slice() {
-            [(node, HopInstruction::Deliver)] if *node == self.me => Ok(packet.payload.clone()),
+        match &packet.layers[usize::from(packet.next).min(packet.layers.len())..] {
+            [(node, HopInstruction::Deliver)] if *node == self.me => Ok(packet.payload.to_vec()),
             _ => Err(ProtocolError::Malformed(
                 "a sealed box not for this node".into(),
             )),

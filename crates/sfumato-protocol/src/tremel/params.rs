@@ -87,6 +87,10 @@ pub struct TremelParams {
     pub variant: Variant,
     /// How the basic protocol echoes.
     pub echo: Echo,
+    /// Rounds of the direct Echo (at least 1): its copies are sent over
+    /// all but the last of them, so that a proxy's sealing and its peers'
+    /// opening fit in before the Aggregate phase.
+    pub echo_rounds: u32,
     /// One overlay round.
     pub round_length: Time,
     /// How long a tree node waits per level of its subtree.
@@ -161,7 +165,7 @@ impl TremelParams {
     /// copies, or the Gather's flood.
     pub fn second_phase_rounds(&self, overlay: &DeterministicOverlay) -> u32 {
         match self.variant {
-            Variant::Basic if self.echo == Echo::Direct => 1,
+            Variant::Basic if self.echo == Echo::Direct => self.echo_rounds.max(1),
             Variant::Basic => PathSearch::multicast(overlay, self.t as usize).horizon as u32,
             Variant::HighFailure => overlay.flood_ttl(self.t),
         }
@@ -259,6 +263,7 @@ mod tests {
             t,
             variant: Variant::Basic,
             echo: Echo::Overlay,
+            echo_rounds: 2,
             round_length: Time::from_millis(20),
             level_timeout: Time::from_millis(20),
             result_timeout: Time::from_millis(50),
@@ -332,6 +337,6 @@ mod tests {
             echo: Echo::Direct,
             ..p
         };
-        assert_eq!(direct.second_phase_rounds(&o), 1);
+        assert_eq!(direct.second_phase_rounds(&o), 2);
     }
 }

@@ -46,6 +46,8 @@ pub struct Deployment {
     pub variant: Variant,
     /// How the basic protocol echoes.
     pub echo: Echo,
+    /// Rounds of the direct Echo (see [`Deployment::fit_echo`]).
+    pub echo_rounds: u32,
     /// One overlay round.
     pub round_length: Time,
     /// Aggregation tree wait per level.
@@ -63,7 +65,8 @@ pub struct Deployment {
 impl Deployment {
     /// Defaults for `meters` meters: `t = ⌈log₂ n⌉`, the basic protocol
     /// with direct echoes,
-    /// 20 ms rounds and tree levels (Tremel §7.3's links take 2–10 ms),
+    /// spread over 4 rounds and a spare one, 20 ms rounds and tree levels
+    /// (Tremel §7.3's links take 2–10 ms),
     /// 50 ms between results, 100 ms of set-up, the insecure stand-in.
     pub fn new(meters: u64, seed: u64) -> Deployment {
         Deployment {
@@ -71,6 +74,7 @@ impl Deployment {
             t: None,
             variant: Variant::Basic,
             echo: Echo::Direct,
+            echo_rounds: 5,
             round_length: Time::from_millis(20),
             level_timeout: Time::from_millis(20),
             result_timeout: Time::from_millis(50),
@@ -78,6 +82,29 @@ impl Deployment {
             crypto: Crypto::InsecurePlaintext,
             seed,
         }
+    }
+}
+
+impl Deployment {
+    /// Sizes the direct Echo for CPU costs of `seal` and `open` per sealed
+    /// copy: a proxy seals about `t(t + 1)` copies and opens as many. They
+    /// are spread over at least 4 rounds, and enough that each round's
+    /// share takes at most half a round of CPU, followed by a round (of at
+    /// least 12 ms, Tremel §7.3's slowest link) for the last copies to
+    /// land. Spreading also keeps the copies in flight at once, and the
+    /// simulator's memory, 4× lower (docs/PERFORMANCE.md).
+    pub fn fit_echo(&mut self, t: u32, seal: Time, open: Time) {
+        let copies = u64::from(t) * (u64::from(t) + 1);
+        let cpu = copies.saturating_mul(seal.0.saturating_add(open.0));
+        let round = self.round_length.0.max(1);
+        let sending = (2 * cpu).div_ceil(round).max(4);
+        let spare = 12_000u64.div_ceil(round).max(1);
+        self.echo_rounds = (sending + spare).clamp(2, 1000) as u32;
+    }
+
+    /// `t` for an overlay of `n` nodes: the given one, or `⌈log₂ n⌉`.
+    pub fn t_for(&self, n: u64) -> u32 {
+        self.t.unwrap_or(64 - (n.max(2) - 1).leading_zeros())
     }
 }
 
@@ -136,13 +163,13 @@ impl TremelPlan {
         let size =
             SizePlan::for_population(d.meters).map_err(|e| StudyError::usage(e.to_string()))?;
         let n = size.size;
-        let k = 64 - (n - 1).leading_zeros();
-        let t = d.t.unwrap_or(k);
+        let t = d.t_for(n);
         let params = TremelParams {
             n,
             t,
             variant: d.variant,
             echo: d.echo,
+            echo_rounds: d.echo_rounds,
             round_length: d.round_length,
             level_timeout: d.level_timeout,
             result_timeout: d.result_timeout,

@@ -59,6 +59,8 @@ pub struct ClientTraffic {
     pub max_bytes: u64,
     /// Items they forwarded for others.
     pub forwarded: u64,
+    /// Items they sent (Tremel §7.3's "encrypted value-tuple objects").
+    pub items_sent: u64,
     /// Layers sealed.
     pub sealed_layers: u64,
     /// Layers peeled or tried.
@@ -107,6 +109,7 @@ impl<S: OnionSuite> Probe<TremelNode<S>> for TrafficProbe {
         into.bytes += stats.bytes_sent;
         into.max_bytes = into.max_bytes.max(stats.bytes_sent);
         into.forwarded += s.forwarded;
+        into.items_sent += s.items_sent;
         into.sealed_layers += s.sealed_layers;
         into.peeled_layers += s.peeled_layers;
         into.refused += s.refused;
@@ -121,6 +124,7 @@ impl<S: OnionSuite> Probe<TremelNode<S>> for TrafficProbe {
         into.bytes += o.bytes;
         into.max_bytes = into.max_bytes.max(o.max_bytes);
         into.forwarded += o.forwarded;
+        into.items_sent += o.items_sent;
         into.sealed_layers += o.sealed_layers;
         into.peeled_layers += o.peeled_layers;
         into.refused += o.refused;

@@ -1,0 +1,257 @@
+//! `sfumato query run`: Tremel's crash-tolerant queries over generated
+//! meters in the simulator — each answer beside the truth.
+
+use serde_json::json;
+use sfumato_protocol::tremel::{Echo, PartialValue, QuerySpec, Variant};
+use sfumato_protocol::{NodeId, Time};
+use sfumato_study::tremel::costs::{OnionCosts, measure};
+use sfumato_study::tremel::data::{MeterRecords, generate};
+use sfumato_study::tremel::{
+    Crypto, Deployment, QueryOutcome, QueryStudy, TremelPlan, parse_spec, run as run_study,
+};
+use sfumato_traces::Resolution;
+
+use crate::cli_query::{CostsArg, EchoArg, QueryDeploymentArgs, QueryRunArgs, VariantArg};
+use crate::error::CliError;
+use crate::output::{Output, grouped, human_bytes};
+
+/// `30m`, `2h`, `20ms`, `1s`, `250us`.
+pub(crate) fn long_duration(s: &str) -> Result<Time, CliError> {
+    let minutes = |n: &str, scale: u64| {
+        n.trim()
+            .parse::<u64>()
+            .ok()
+            .map(|m| Time::from_millis(m.saturating_mul(scale)))
+    };
+    let t = if let Some(n) = s.strip_suffix('h') {
+        minutes(n, 3_600_000)
+    } else if let (Some(n), false) = (s.strip_suffix('m'), s.ends_with("ms")) {
+        minutes(n, 60_000)
+    } else {
+        sfumato_sim::parse_duration(s)
+    };
+    t.ok_or_else(|| CliError::usage(format!("`{s}` is not a duration such as 30m, 20ms or 1s")))
+}
+
+/// The deployment, the query and the meters' records of `a`.
+pub(crate) fn deployment(
+    a: &QueryDeploymentArgs,
+    crypto: Crypto,
+) -> Result<(Deployment, QuerySpec, MeterRecords), CliError> {
+    let spec = parse_spec(&a.aggregate)?;
+    let window: Resolution = a.window.parse()?;
+    let records = generate(a.meters, window, a.hvac, &a.climate, a.seed)?;
+    let mut d = Deployment::new(a.meters, a.seed);
+    d.t = a.t;
+    d.variant = match a.variant {
+        VariantArg::Basic => Variant::Basic,
+        VariantArg::HighFailure => Variant::HighFailure,
+    };
+    d.echo = match a.echo {
+        EchoArg::Direct => Echo::Direct,
+        EchoArg::Overlay => Echo::Overlay,
+    };
+    d.round_length = a.round;
+    d.level_timeout = a.level_timeout;
+    d.result_timeout = a.result_timeout;
+    d.setup = a.setup;
+    d.crypto = crypto;
+    Ok((d, spec, records))
+}
+
+/// `NODE@TIME`.
+fn crash(s: &str) -> Result<(NodeId, Time), CliError> {
+    let bad = || CliError::usage(format!("--crash {s}: expected NODE@TIME, such as 17@350ms"));
+    let (node, at) = s.split_once('@').ok_or_else(bad)?;
+    let node: u32 = node.trim().parse().map_err(|_| bad())?;
+    Ok((NodeId(node), long_duration(at.trim())?))
+}
+
+/// Runs the command.
+pub(crate) fn run(args: &QueryRunArgs, out: &mut Output) -> Result<(), CliError> {
+    let crypto = if args.insecure_plaintext {
+        Crypto::InsecurePlaintext
+    } else {
+        Crypto::Real
+    };
+    let (d, spec, records) = deployment(&args.deployment, crypto)?;
+    let every = match &args.every {
+        Some(e) => long_duration(e)?,
+        None => Time::from_millis(u64::from(records.window_minutes) * 60_000),
+    };
+    let crashes = args
+        .crash
+        .iter()
+        .map(|c| crash(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let costs = match args.costs {
+        CostsArg::None => None,
+        CostsArg::Measured => {
+            let plan = TremelPlan::new(&d, records.records.clone(), Vec::new())?;
+            Some(measure(&plan.formats, 20)?)
+        }
+    };
+    for (node, _) in &crashes {
+        if u64::from(node.0) > args.deployment.meters * 2 {
+            return Err(CliError::usage(format!("--crash: no node {}", node.0)));
+        }
+    }
+    let study = QueryStudy {
+        deployment: d,
+        spec,
+        queries: args.queries,
+        every,
+        fail_at_start: args.fail,
+        crashes,
+        costs,
+        workers: args.workers as usize,
+    };
+    let o = run_study(&study, &records)?;
+    report(args, &study, &o, costs.as_ref(), out)
+}
+
+/// One value of a partial, for humans (sums and bounds in kWh where the
+/// field is energy).
+fn show(v: &PartialValue) -> String {
+    match v {
+        PartialValue::Sum(s) => format!("{} kWh", grouped(*s as f64 / 1000.0, 3)),
+        PartialValue::Count(c) => c.to_string(),
+        PartialValue::Min(m) | PartialValue::Max(m) => {
+            m.map_or("-".into(), |x| format!("{} Wh", grouped(x as f64, 0)))
+        }
+        PartialValue::Histogram(h) => format!("{h:?}"),
+    }
+}
+
+fn report(
+    args: &QueryRunArgs,
+    s: &QueryStudy,
+    o: &QueryOutcome,
+    costs: Option<&OnionCosts>,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let exact = o
+        .rows
+        .iter()
+        .filter(|r| r.answer.partial.as_ref() == Some(&r.truth_live))
+        .count();
+    let meters = args.deployment.meters;
+    let queries = o.rows.len().max(1) as f64;
+    if out.is_json() {
+        return out.json(&json!({
+            "command": "query run",
+            "crypto": if o.insecure { "INSECURE plaintext stand-in (simulation only)" } else { "x25519-chacha20poly1305 onions" },
+            "insecure": o.insecure,
+            "meters": meters,
+            "size": o.size,
+            "t": o.t,
+            "variant": s.deployment.variant.name(),
+            "echo": s.deployment.echo.name(),
+            "rounds_per_query": o.rounds,
+            "round_ms": s.deployment.round_length.as_millis_f64(),
+            "failed": o.failed,
+            "onion_costs": costs,
+            "queries": o.rows.iter().map(|r| json!({
+                "window": r.answer.window,
+                "answer": r.answer,
+                "latency_ms": r.latency().as_millis_f64(),
+                "truth_all_meters": r.truth,
+                "truth_live_meters": r.truth_live,
+                "live_meters": r.live_meters,
+                "exact": r.answer.partial.as_ref() == Some(&r.truth_live),
+            })).collect::<Vec<_>>(),
+            "exact_answers": exact,
+            "traffic": o.traffic,
+            "bytes_per_meter_per_query": o.traffic.mean_bytes() / queries,
+            "run": o.run,
+        }));
+    }
+    out.line(format!(
+        "Tremel queries in the simulator: {} protocol, {} echo, {} meters on an overlay of n = {} ({} spare ids), t = {}, {} groups",
+        s.deployment.variant.name(),
+        s.deployment.echo.name(),
+        meters,
+        o.size.size,
+        o.size.spare,
+        o.t,
+        o.t + 1
+    ))?;
+    out.line(format!(
+        "{} overlay rounds of {} a query; onions: {}",
+        o.rounds,
+        s.deployment.round_length,
+        if o.insecure {
+            "INSECURE plaintext stand-in (simulation only: nothing was encrypted)"
+        } else {
+            "X25519 + ChaCha20-Poly1305, real"
+        }
+    ))?;
+    if let Some(c) = costs {
+        out.line(format!(
+            "charged CPU: {} per layer sealed, {} per layer peeled (measured now, {}-byte packets)",
+            c.seal_layer, c.peel_layer, c.packet_bytes
+        ))?;
+    }
+    if !o.failed.is_empty() {
+        out.line(format!("{} nodes failed or crashed", o.failed.len()))?;
+    }
+    out.line("")?;
+    let names: Vec<String> = s
+        .spec
+        .aggregates
+        .iter()
+        .map(|a| format!("{a:?}").to_lowercase())
+        .collect();
+    out.line(format!(
+        "{:>6}  {:>10}  {:>11}  {:>8}  {}",
+        "window",
+        "latency",
+        "count/live",
+        "groups",
+        names.join(" | ")
+    ))?;
+    for r in &o.rows {
+        let values: Vec<String> = match &r.answer.partial {
+            Some(p) => {
+                p.0.iter()
+                    .zip(&r.truth_live.0)
+                    .map(|(a, t)| {
+                        if a == t {
+                            show(a)
+                        } else {
+                            format!("{} (true {})", show(a), show(t))
+                        }
+                    })
+                    .collect()
+            }
+            None => vec!["no answer".into()],
+        };
+        out.line(format!(
+            "{:>6}  {:>10}  {:>11}  {:>8}  {}",
+            r.answer.window,
+            format!("{:.1} ms", r.latency().as_millis_f64()),
+            format!("{}/{}", r.answer.count, r.live_meters),
+            format!("{}/{}", r.answer.groups_agreeing, r.answer.groups_heard),
+            values.join(" | ")
+        ))?;
+    }
+    out.line("")?;
+    out.line(format!(
+        "{exact} of {} answers equal the live meters' truth exactly ({} if a crashed meter's value also got in)",
+        o.rows.len(),
+        if exact == o.rows.len() { "none differ" } else { "the others count more" }
+    ))?;
+    out.line(format!(
+        "sent per meter and query: {} on average, {} at most over the run; {} items relayed; {} multicasts without node-disjoint paths",
+        human_bytes((o.traffic.mean_bytes() / queries) as u64),
+        human_bytes(o.traffic.max_bytes),
+        o.traffic.forwarded,
+        o.traffic.overlapping_multicasts
+    ))?;
+    out.line(format!(
+        "simulated with {} worker(s) in {:.1} s, peak memory {}",
+        o.run.workers,
+        o.run.wall_seconds,
+        human_bytes(o.run.peak_memory_bytes)
+    ))
+}

@@ -1,0 +1,157 @@
+//! Tremel §7.3's experiments: Figure 5 (a day of half-hourly queries on
+//! 1,019 meters), Figures 6 and 7 (latency and data per meter against n,
+//! with `t = ⌈log₂ n⌉`, with and without `t` failures) and the
+//! high-failure protocol's runs on 797 meters.
+
+use serde::{Deserialize, Serialize};
+use sfumato_protocol::Time;
+use sfumato_protocol::tremel::{Aggregate, Echo, QuerySpec, Variant};
+use sfumato_traces::Resolution;
+
+use crate::error::Result;
+use crate::tremel::costs::{OnionCosts, measure};
+use crate::tremel::data::{FIELD_DSM, FIELD_TOTAL, MeterRecords, generate};
+use crate::tremel::plan::{Crypto, Deployment, TremelPlan};
+use crate::tremel::study::{QueryOutcome, QueryStudy, run};
+
+/// Figure 5: 1,019 meters with heating and cooling, a query every half
+/// hour for a day asking for the total and the DSM energy since the last.
+pub fn figure5(seed: u64, crypto: Crypto, workers: usize) -> Result<(MeterRecords, QueryOutcome)> {
+    let records = generate(1019, Resolution::from_minutes(30)?, true, "us", seed)?;
+    let mut d = Deployment::new(1019, seed);
+    d.crypto = crypto;
+    let study = QueryStudy {
+        deployment: d,
+        spec: QuerySpec::new(vec![
+            Aggregate::Sum(FIELD_TOTAL),
+            Aggregate::Sum(FIELD_DSM),
+            Aggregate::Count,
+        ])
+        .map_err(|e| crate::StudyError::usage(e.to_string()))?,
+        queries: 48,
+        every: Time::from_millis(30 * 60_000),
+        fail_at_start: 0,
+        crashes: Vec::new(),
+        costs: None,
+        workers,
+    };
+    let o = run(&study, &records)?;
+    Ok((records, o))
+}
+
+/// One point of Figures 6 and 7.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScalePoint {
+    /// Meters.
+    pub meters: u64,
+    /// Overlay size.
+    pub n: u64,
+    /// Failures tolerated.
+    pub t: u32,
+    /// Nodes failed from the start.
+    pub failed: u32,
+    /// The Echo.
+    pub echo: Echo,
+    /// From the query's broadcast to the owner's decision.
+    pub latency: Time,
+    /// Bytes sent per meter.
+    pub bytes_per_meter: f64,
+    /// Items sent per meter (Tremel §7.3 charges 1 kB each).
+    pub items_per_meter: f64,
+    /// Contributions counted, and meters alive.
+    pub count: u64,
+    /// Meters that did not fail.
+    pub live: u64,
+    /// Multicasts without node-disjoint paths.
+    pub overlapping_multicasts: u64,
+    /// Wall-clock seconds of the simulation.
+    pub wall_seconds: f64,
+    /// Peak memory, bytes.
+    pub peak_memory_bytes: u64,
+}
+
+/// How Figures 6 and 7 are run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScaleSetup {
+    /// The protocol.
+    pub variant: Variant,
+    /// The Echo.
+    pub echo: Echo,
+    /// `t`, or `None` for `⌈log₂ n⌉`; with `HighFailure`, a share of `n`.
+    pub t: Option<u32>,
+    /// Share of nodes failed from the start, or `None` for `t` of them.
+    pub fail_share: Option<f64>,
+    /// One round.
+    pub round: Time,
+    /// The seed.
+    pub seed: u64,
+    /// Worker threads.
+    pub workers: usize,
+}
+
+/// The measured CPU costs of this deployment's onions.
+pub fn onion_costs(meters: u64, setup: &ScaleSetup) -> Result<OnionCosts> {
+    let mut d = Deployment::new(meters, setup.seed);
+    d.variant = setup.variant;
+    d.t = setup.t;
+    let plan = TremelPlan::new(&d, vec![vec![vec![0, 0]]; meters as usize], Vec::new())?;
+    measure(&plan.formats, 20)
+}
+
+/// One query on `meters` generated meters, with the stand-in and the
+/// measured costs, without failures or with `t` (or `fail_share · n`)
+/// nodes failed from the start.
+pub fn scale_point(
+    meters: u64,
+    failures: bool,
+    setup: &ScaleSetup,
+    costs: &OnionCosts,
+) -> Result<ScalePoint> {
+    let records = generate(
+        meters,
+        Resolution::from_minutes(30)?,
+        false,
+        "us",
+        setup.seed,
+    )?;
+    let mut d = Deployment::new(meters, setup.seed);
+    d.variant = setup.variant;
+    d.echo = setup.echo;
+    d.t = setup.t;
+    d.round_length = setup.round;
+    d.crypto = Crypto::InsecurePlaintext;
+    let plan = TremelPlan::new(&d, vec![vec![vec![0, 0]]; meters as usize], Vec::new())?;
+    let fail = match (failures, setup.fail_share) {
+        (false, _) => 0,
+        (true, Some(share)) => (share * plan.params.n as f64).round() as u32,
+        (true, None) => plan.params.t,
+    };
+    let study = QueryStudy {
+        deployment: d,
+        spec: QuerySpec::new(vec![Aggregate::Sum(FIELD_TOTAL), Aggregate::Count])
+            .map_err(|e| crate::StudyError::usage(e.to_string()))?,
+        queries: 1,
+        every: Time::from_millis(60_000),
+        fail_at_start: fail,
+        crashes: Vec::new(),
+        costs: Some(*costs),
+        workers: setup.workers,
+    };
+    let o = run(&study, &records)?;
+    let row = o.rows.first();
+    Ok(ScalePoint {
+        meters,
+        n: o.size.size,
+        t: o.t,
+        failed: fail,
+        echo: setup.echo,
+        latency: row.map_or(Time::ZERO, |r| r.latency()),
+        bytes_per_meter: o.traffic.mean_bytes(),
+        items_per_meter: o.traffic.items_sent as f64 / o.traffic.clients.max(1) as f64,
+        count: row.map_or(0, |r| r.answer.count),
+        live: row.map_or(0, |r| r.live_meters),
+        overlapping_multicasts: o.traffic.overlapping_multicasts,
+        wall_seconds: o.run.wall_seconds,
+        peak_memory_bytes: o.run.peak_memory_bytes,
+    })
+}

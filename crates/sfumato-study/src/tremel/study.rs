@@ -1,0 +1,232 @@
+//! One query study, as `sfumato query run` runs it: meters' records, the
+//! owner's queries, failures, the simulator, and each answer beside the
+//! truth.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use sfumato_overlay::SizePlan;
+use sfumato_protocol::tremel::{Aggregate, PlannedQuery, QueryAnswer, QuerySpec};
+use sfumato_protocol::{NodeId, Time};
+
+use crate::error::{Result, StudyError};
+use crate::tremel::costs::OnionCosts;
+use crate::tremel::data::MeterRecords;
+use crate::tremel::plan::{Deployment, TremelPlan};
+use crate::tremel::simulate::{ClientTraffic, SimOptions, simulate};
+
+/// Parses a list of aggregates: `sum:total`, `sum:dsm`, `count`,
+/// `min:total`, `max:dsm`, `histogram:total:0/500/1000` (edges in Wh),
+/// comma-separated. Fields are `total` (0) and `dsm` (1), or numbers.
+pub fn parse_spec(text: &str) -> Result<QuerySpec> {
+    let field = |f: &str| -> Result<u16> {
+        match f {
+            "total" => Ok(0),
+            "dsm" => Ok(1),
+            n => n.parse::<u16>().map_err(|_| {
+                StudyError::usage(format!("`{f}` is not a field (total, dsm, or a number)"))
+            }),
+        }
+    };
+    let mut out = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let parts: Vec<&str> = item.split(':').collect();
+        out.push(match parts.as_slice() {
+            ["count"] => Aggregate::Count,
+            ["sum", f] => Aggregate::Sum(field(f)?),
+            ["min", f] => Aggregate::Min(field(f)?),
+            ["max", f] => Aggregate::Max(field(f)?),
+            ["histogram", f, edges] => Aggregate::Histogram {
+                field: field(f)?,
+                edges: edges
+                    .split('/')
+                    .map(|e| {
+                        e.trim().parse::<i64>().map_err(|_| {
+                            StudyError::usage(format!("`{e}` is not a histogram edge in Wh"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            },
+            _ => {
+                return Err(StudyError::usage(format!(
+                    "`{item}` is not an aggregate (sum:F, count, min:F, max:F, histogram:F:E1/E2/…)"
+                )));
+            }
+        });
+    }
+    QuerySpec::new(out).map_err(|e| StudyError::usage(e.to_string()))
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct QueryStudy {
+    /// The deployment.
+    pub deployment: Deployment,
+    /// What each query computes.
+    pub spec: QuerySpec,
+    /// Queries, one per window from the first.
+    pub queries: u32,
+    /// Time between two queries.
+    pub every: Time,
+    /// Nodes failed from the start, drawn from the seed (Tremel §7.3).
+    pub fail_at_start: u32,
+    /// Further crashes at chosen nodes and times.
+    pub crashes: Vec<(NodeId, Time)>,
+    /// Measured onion costs to charge (and to size the direct Echo by), or
+    /// none: cryptography is free.
+    pub costs: Option<OnionCosts>,
+    /// Worker threads.
+    pub workers: usize,
+}
+
+/// One query's answer beside the truth.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryRow {
+    /// The owner's answer.
+    pub answer: QueryAnswer,
+    /// The query over every meter's record.
+    pub truth: sfumato_protocol::tremel::Partial,
+    /// The query over the meters that never failed.
+    pub truth_live: sfumato_protocol::tremel::Partial,
+    /// Meters that never failed.
+    pub live_meters: u64,
+}
+
+impl QueryRow {
+    /// From broadcast to decision.
+    pub fn latency(&self) -> Time {
+        Time(
+            self.answer
+                .answered_at
+                .0
+                .saturating_sub(self.answer.asked_at.0),
+        )
+    }
+}
+
+/// What a study produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryOutcome {
+    /// The overlay's size plan.
+    pub size: SizePlan,
+    /// Failures tolerated.
+    pub t: u32,
+    /// Overlay rounds per query.
+    pub rounds: u32,
+    /// Per query.
+    pub rows: Vec<QueryRow>,
+    /// Nodes failed from the start or crashed.
+    pub failed: Vec<(NodeId, Time)>,
+    /// What the clients sent.
+    pub traffic: ClientTraffic,
+    /// Whether the insecure stand-in ran.
+    pub insecure: bool,
+    /// Execution facts.
+    pub run: sfumato_sim::RunInfo,
+}
+
+/// Runs `s` on `records`.
+pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
+    let windows = records.windows() as u32;
+    if s.queries == 0 || s.queries > windows {
+        return Err(StudyError::usage(format!(
+            "1 to {windows} queries (one per window of the records)"
+        )));
+    }
+    let queries: Vec<PlannedQuery> =
+        TremelPlan::periodic_queries(Time::ZERO, s.every, s.queries, &s.spec);
+    let mut d = s.deployment.clone();
+    if let Some(c) = &s.costs {
+        let n = SizePlan::for_population(d.meters)
+            .map_err(|e| StudyError::usage(e.to_string()))?
+            .size;
+        d.fit_echo(d.t_for(n), c.seal_layer, c.peel_layer);
+    }
+    let plan = TremelPlan::new(&d, records.records.clone(), queries)?;
+    if s.every < plan.query_span() && s.queries > 1 {
+        return Err(StudyError::usage(format!(
+            "queries every {} overlap: one takes up to {}",
+            s.every,
+            plan.query_span()
+        )));
+    }
+    let n = plan.params.n;
+    if u64::from(s.fail_at_start) >= n {
+        return Err(StudyError::usage(format!(
+            "{} failed nodes of {n}",
+            s.fail_at_start
+        )));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(s.deployment.seed ^ 0x7AE1_FA11);
+    let mut failed: Vec<(NodeId, Time)> = s.crashes.clone();
+    while failed.len() < s.crashes.len() + s.fail_at_start as usize {
+        let id = NodeId((rng.next_u64() % n) as u32);
+        if !failed.iter().any(|(f, _)| *f == id) {
+            failed.push((id, Time::ZERO));
+        }
+    }
+    let options = SimOptions {
+        workers: s.workers,
+        crashes: failed.clone(),
+        costs: s.costs.map(|c| c.cost_model()).unwrap_or_default(),
+        ..SimOptions::default()
+    };
+    let out = simulate(&plan, &options)?;
+    let spec = &s.spec;
+    let truth_of = |w: u32, keep: &dyn Fn(usize) -> bool| {
+        let mut acc = spec.empty();
+        for (i, m) in records.records.iter().enumerate() {
+            if !keep(i) {
+                continue;
+            }
+            if let Some(p) = m.get(w as usize).and_then(|r| spec.of_record(r).ok()) {
+                spec.merge(&mut acc, &p);
+            }
+        }
+        acc
+    };
+    let is_live = |i: usize| !failed.iter().any(|(f, _)| f.index() == i);
+    let live_meters = (0..records.records.len()).filter(|i| is_live(*i)).count() as u64;
+    let rows = out
+        .answers
+        .iter()
+        .map(|a| QueryRow {
+            truth: truth_of(a.window, &|_| true),
+            truth_live: truth_of(a.window, &is_live),
+            live_meters,
+            answer: a.clone(),
+        })
+        .collect();
+    Ok(QueryOutcome {
+        size: plan.size,
+        t: plan.params.t,
+        rounds: plan.params.overlay_rounds(&plan.overlay),
+        rows,
+        failed,
+        traffic: out.traffic,
+        insecure: out.crypto == crate::tremel::plan::Crypto::InsecurePlaintext,
+        run: out.run,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregates_parse_and_bad_ones_are_named() {
+        let q = parse_spec("sum:total, sum:dsm,count,min:0,max:dsm,histogram:total:0/500/1000")
+            .unwrap();
+        assert_eq!(q.aggregates.len(), 6);
+        assert_eq!(q.fields_needed(), 2);
+        for bad in [
+            "",
+            "avg:total",
+            "sum:kitchen",
+            "histogram:total:5/1",
+            "histogram:total:x",
+        ] {
+            assert!(parse_spec(bad).is_err(), "{bad}");
+        }
+    }
+}
