@@ -75,21 +75,21 @@ pub(crate) struct QueryDeploymentArgs {
     #[arg(long, value_name = "LIST", default_value = "sum:total,sum:dsm,count")]
     pub(crate) aggregate: String,
 
-    /// One overlay round
-    #[arg(long, value_name = "DURATION", default_value = "20ms", value_parser = parse_duration)]
-    pub(crate) round: Time,
+    /// One overlay round [default: 20ms simulated, 150ms over the network]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) round: Option<Time>,
 
-    /// Aggregation-tree wait per level
-    #[arg(long, value_name = "DURATION", default_value = "20ms", value_parser = parse_duration)]
-    pub(crate) level_timeout: Time,
+    /// Aggregation-tree wait per level [default: as a round]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) level_timeout: Option<Time>,
 
-    /// The owner's wait after each result
-    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
-    pub(crate) result_timeout: Time,
+    /// The owner's wait after each result [default: 50ms simulated, 500ms over the network]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) result_timeout: Option<Time>,
 
-    /// From a query's broadcast to its first round
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
-    pub(crate) setup: Time,
+    /// From a query's broadcast to its first round [default: 100ms simulated, 2s over the network]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) setup: Option<Time>,
 
     /// Seed of households, keys, proxies and failures
     #[arg(long, value_name = "S", default_value_t = 1)]
@@ -101,7 +101,8 @@ pub(crate) struct QueryDeploymentArgs {
 #[command(after_help = "Examples:\n  \
     sfumato query run --meters 1019 --hvac --queries 48\n  \
     sfumato query run --meters 200 --t 4 --fail 4 --aggregate count,min:total,max:total,histogram:total:100/200/400\n  \
-    sfumato query run --meters 100000 --insecure-plaintext --costs measured --workers 2\n\
+    sfumato query run --meters 100000 --insecure-plaintext --costs measured --workers 2\n  \
+    sfumato query run --meters 101 --network --hosts 4 --queries 2 --every 5s\n\
     Every answer is printed beside the truth over all meters and over the meters that did not fail.")]
 pub(crate) struct QueryRunArgs {
     #[command(flatten)]
@@ -134,6 +135,22 @@ pub(crate) struct QueryRunArgs {
     /// Worker threads
     #[arg(long, value_name = "W", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub(crate) workers: u32,
+
+    /// Run over the network instead: every host an OS process, TLS on loopback, real onions
+    #[arg(long)]
+    pub(crate) network: bool,
+
+    /// With --network: hosts (OS processes), the owner's and the clients'
+    #[arg(long, value_name = "H", default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=64))]
+    pub(crate) hosts: u32,
+
+    /// With --network: the deployment directory (default: a new one under the temporary directory)
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<std::path::PathBuf>,
+
+    /// With --network: time zero this long after the hosts are created, ms
+    #[arg(long, value_name = "MS", default_value_t = 1500)]
+    pub(crate) start_in_ms: u64,
 }
 
 /// Which result of Tremel §7.3.

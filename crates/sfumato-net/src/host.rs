@@ -164,6 +164,8 @@ struct Inbound<M> {
 
 /// A message for a channel.
 struct OutItem<M> {
+    from: NodeId,
+    to: NodeId,
     bytes: Vec<u8>,
     msg: M,
 }
@@ -405,9 +407,21 @@ where
             });
         }
 
+        let me = *local
+            .first()
+            .ok_or_else(|| NetError::Directory("a host without nodes".into()))?;
+        let mut reps = HashMap::new();
+        for n in &self.membership.directory().nodes {
+            let r = reps.entry(n.host).or_insert(n.id);
+            if n.id < *r {
+                *r = n.id;
+            }
+        }
         let mut out = Outbound::<N::Message> {
             channels: HashMap::new(),
             clients: tls.clients,
+            me,
+            reps,
             membership: self.membership.clone(),
             counters: counters.clone(),
             bounce: bounce_tx.clone(),
@@ -674,10 +688,18 @@ where
     }
 }
 
-/// The host's outbound channels.
+/// The host's outbound channels: one per destination host, carrying the
+/// frames of every pair of nodes between the two hosts. The channel is
+/// authenticated as one of this host's nodes (`me`) and asks for one of
+/// the destination's (`reps`); the receiver accepts on it frames from any
+/// node the directory places on this host, which holds all their keys.
 struct Outbound<M> {
-    channels: HashMap<(NodeId, NodeId), mpsc::UnboundedSender<OutItem<M>>>,
+    channels: HashMap<u32, mpsc::UnboundedSender<OutItem<M>>>,
     clients: HashMap<NodeId, Arc<rustls::ClientConfig>>,
+    /// The local node the host's channels are authenticated as.
+    me: NodeId,
+    /// Per host, the node its channels ask for.
+    reps: HashMap<u32, NodeId>,
     membership: Arc<Membership>,
     counters: Arc<Counters>,
     bounce: mpsc::UnboundedSender<Bounced<M>>,
@@ -712,14 +734,24 @@ impl<M: sfumato_protocol::Message> Outbound<M> {
             bounce(msg);
             return;
         };
-        let mut item = OutItem { bytes, msg };
+        let Some(host) = self.membership.host_of(to) else {
+            self.counters.undeliverable(1);
+            bounce(msg);
+            return;
+        };
+        let mut item = OutItem {
+            from,
+            to,
+            bytes,
+            msg,
+        };
         for _ in 0..2 {
-            let tx = match self.channels.get(&(from, to)) {
+            let tx = match self.channels.get(&host) {
                 Some(tx) if !tx.is_closed() => tx.clone(),
                 _ => {
                     let (tx, rx) = mpsc::unbounded_channel();
-                    self.spawn_channel(from, to, rx);
-                    self.channels.insert((from, to), tx.clone());
+                    self.spawn_channel(host, rx);
+                    self.channels.insert(host, tx.clone());
                     tx
                 }
             };
@@ -727,7 +759,7 @@ impl<M: sfumato_protocol::Message> Outbound<M> {
                 Ok(()) => return,
                 Err(e) => {
                     item = e.0;
-                    self.channels.remove(&(from, to));
+                    self.channels.remove(&host);
                 }
             }
         }
@@ -739,15 +771,16 @@ impl<M: sfumato_protocol::Message> Outbound<M> {
         });
     }
 
-    fn spawn_channel(&self, from: NodeId, to: NodeId, rx: mpsc::UnboundedReceiver<OutItem<M>>) {
-        let client = self.clients.get(&from).cloned();
-        let addr = self.membership.addr_of(to);
+    fn spawn_channel(&self, host: u32, rx: mpsc::UnboundedReceiver<OutItem<M>>) {
+        let client = self.clients.get(&self.me).cloned();
+        let addr = self.membership.host_addr(host);
+        let rep = self.reps.get(&host).copied();
         let counters = self.counters.clone();
         let bounce = self.bounce.clone();
         let attempts = self.attempts;
         let delay = self.retry_delay;
         tokio::spawn(channel(
-            from, to, client, addr, rx, counters, bounce, attempts, delay,
+            rep, client, addr, rx, counters, bounce, attempts, delay,
         ));
     }
 }
@@ -790,15 +823,14 @@ async fn open(
     None
 }
 
-/// Writes the frames queued for the channel from `from` to `to`, opening
-/// it when needed and again after the peer closed it (a restarted host).
-/// Messages that cannot be written go back to their sender; when the
-/// channel cannot be opened at all, everything queued does, and the task
-/// ends (the next message opens a new one).
+/// Writes the frames queued for the channel to a host (asking for its node
+/// `to`), opening it when needed and again after the peer closed it (a
+/// restarted host). Messages that cannot be written go back to their
+/// senders; when the channel cannot be opened at all, everything queued
+/// does, and the task ends (the next message opens a new one).
 #[allow(clippy::too_many_arguments)]
 async fn channel<M: sfumato_protocol::Message>(
-    from: NodeId,
-    to: NodeId,
+    to: Option<NodeId>,
     client: Option<Arc<rustls::ClientConfig>>,
     addr: Option<std::net::SocketAddr>,
     mut rx: mpsc::UnboundedReceiver<OutItem<M>>,
@@ -810,8 +842,8 @@ async fn channel<M: sfumato_protocol::Message>(
     let give_back = |item: OutItem<M>| {
         counters.undeliverable(1);
         let _ = bounce.send(Bounced {
-            from,
-            to,
+            from: item.from,
+            to: item.to,
             msg: item.msg,
         });
     };
@@ -840,8 +872,8 @@ async fn channel<M: sfumato_protocol::Message>(
             }
         }
         if conn.is_none() {
-            conn = match (&client, addr) {
-                (Some(c), Some(a)) => open(to, c, a, &counters, attempts, delay).await,
+            conn = match (to, &client, addr) {
+                (Some(to), Some(c), Some(a)) => open(to, c, a, &counters, attempts, delay).await,
                 _ => None,
             };
         }
@@ -878,8 +910,11 @@ async fn channel<M: sfumato_protocol::Message>(
     }
 }
 
-/// Serves one inbound channel: authenticates its two ends, then hands
-/// its frames to the driver until it closes or misbehaves.
+/// Serves one inbound channel: authenticates its two ends — a node of this
+/// host asked for by name, a node of the directory by its certificate —
+/// then hands its frames to the driver until it closes or misbehaves. A
+/// frame must come from a node of the peer's host and go to a node of
+/// this one.
 #[allow(clippy::too_many_arguments)]
 async fn serve<M: sfumato_protocol::Message>(
     tcp: TcpStream,
@@ -896,15 +931,15 @@ async fn serve<M: sfumato_protocol::Message>(
     else {
         return;
     };
-    let (to, from) = {
+    let peer_host = {
         let conn = stream.get_ref().1;
         let to = conn.server_name().and_then(node_of_server_name);
         let from = conn
             .peer_certificates()
             .and_then(|c| c.first())
             .and_then(|c| membership.node_of_certificate(c.as_ref()));
-        match (to, from) {
-            (Some(to), Some(from)) if local.binary_search(&to).is_ok() => (to, from),
+        match (to, from.and_then(|f| membership.host_of(f))) {
+            (Some(to), Some(host)) if local.binary_search(&to).is_ok() => host,
             _ => {
                 counters.rejected_peers(1);
                 return;
@@ -929,7 +964,8 @@ async fn serve<M: sfumato_protocol::Message>(
                     return;
                 }
             };
-            if frame.from != from || frame.to != to {
+            let (from, to) = (frame.from, frame.to);
+            if membership.host_of(from) != Some(peer_host) || local.binary_search(&to).is_err() {
                 counters.forged_senders(1);
                 return;
             }

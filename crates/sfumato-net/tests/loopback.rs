@@ -270,12 +270,12 @@ fn strangers_forgeries_replays_and_garbage_are_refused_and_counted() {
         raw_channel(m.clone(), &ids[0], NodeId(1), bytes)
             .await
             .unwrap();
-        // Node 2 claims to be node 0.
+        // Node 2 (host 0) claims to be node 1, which host 1 runs.
         raw_channel(
             m.clone(),
             &ids[2],
             NodeId(1),
-            frame(0, 1, 9, &Ping::Ping(99)),
+            frame(1, 1, 9, &Ping::Ping(99)),
         )
         .await
         .unwrap();

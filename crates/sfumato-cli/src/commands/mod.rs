@@ -18,6 +18,7 @@ mod net;
 mod net_cluster;
 mod overlay;
 mod query_experiment;
+mod query_net;
 pub(crate) mod query_run;
 mod sim_bench;
 mod sim_broadcast;

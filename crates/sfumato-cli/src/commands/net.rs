@@ -130,6 +130,9 @@ pub(crate) fn run(args: &NetRunArgs, out: &mut Output) -> Result<(), CliError> {
     };
     let s = if cluster::is_cluster_deployment(&args.dir) {
         cluster::run_host(&cluster::load(&args.dir)?, args.host, &options)?
+    } else if sfumato_study::tremel::network::is_query_deployment(&args.dir) {
+        use sfumato_study::tremel::network as query;
+        query::run_host(&query::load(&args.dir)?, args.host, &options)?
     } else {
         let d = network::load(&args.dir)?;
         HostSummary::new(args.host, &network::run_host(&d, args.host, &options)?)

@@ -33,10 +33,12 @@ pub(crate) fn long_duration(s: &str) -> Result<Time, CliError> {
     t.ok_or_else(|| CliError::usage(format!("`{s}` is not a duration such as 30m, 20ms or 1s")))
 }
 
-/// The deployment, the query and the meters' records of `a`.
+/// The deployment, the query and the meters' records of `a`, with the
+/// simulator's timing or, `network`, real hosts'.
 pub(crate) fn deployment(
     a: &QueryDeploymentArgs,
     crypto: Crypto,
+    network: bool,
 ) -> Result<(Deployment, QuerySpec, MeterRecords), CliError> {
     let spec = parse_spec(&a.aggregate)?;
     let window: Resolution = a.window.parse()?;
@@ -51,10 +53,15 @@ pub(crate) fn deployment(
         EchoArg::Direct => Echo::Direct,
         EchoArg::Overlay => Echo::Overlay,
     };
-    d.round_length = a.round;
-    d.level_timeout = a.level_timeout;
-    d.result_timeout = a.result_timeout;
-    d.setup = a.setup;
+    let (round, result, setup) = if network {
+        (150, 500, 2000)
+    } else {
+        (20, 50, 100)
+    };
+    d.round_length = a.round.unwrap_or(Time::from_millis(round));
+    d.level_timeout = a.level_timeout.unwrap_or(d.round_length);
+    d.result_timeout = a.result_timeout.unwrap_or(Time::from_millis(result));
+    d.setup = a.setup.unwrap_or(Time::from_millis(setup));
     d.crypto = crypto;
     Ok((d, spec, records))
 }
@@ -74,7 +81,14 @@ pub(crate) fn run(args: &QueryRunArgs, out: &mut Output) -> Result<(), CliError>
     } else {
         Crypto::Real
     };
-    let (d, spec, records) = deployment(&args.deployment, crypto)?;
+    if args.network
+        && (args.insecure_plaintext || args.costs != CostsArg::None || args.workers != 1)
+    {
+        return Err(CliError::usage(
+            "--network runs real onions on real CPUs: --insecure-plaintext, --costs and --workers are the simulator's",
+        ));
+    }
+    let (d, spec, records) = deployment(&args.deployment, crypto, args.network)?;
     let every = match &args.every {
         Some(e) => long_duration(e)?,
         None => Time::from_millis(u64::from(records.window_minutes) * 60_000),
@@ -95,6 +109,14 @@ pub(crate) fn run(args: &QueryRunArgs, out: &mut Output) -> Result<(), CliError>
         if u64::from(node.0) > args.deployment.meters * 2 {
             return Err(CliError::usage(format!("--crash: no node {}", node.0)));
         }
+    }
+    if args.network {
+        if !crashes.is_empty() || args.fail > 0 {
+            return Err(CliError::usage(
+                "--fail and --crash are the simulator's; over the network, kill hosts instead (sfumato net up --kill)",
+            ));
+        }
+        return crate::commands::query_net::run(args, d, spec, &records, every, out);
     }
     let study = QueryStudy {
         deployment: d,
@@ -123,7 +145,7 @@ fn show(v: &PartialValue) -> String {
     }
 }
 
-fn report(
+pub(crate) fn report(
     args: &QueryRunArgs,
     s: &QueryStudy,
     o: &QueryOutcome,
@@ -140,6 +162,8 @@ fn report(
     if out.is_json() {
         return out.json(&json!({
             "command": "query run",
+            "runtime": if args.network { "network" } else { "simulator" },
+            "hosts": if args.network { Some(args.hosts) } else { None },
             "crypto": if o.insecure { "INSECURE plaintext stand-in (simulation only)" } else { "x25519-chacha20poly1305 onions" },
             "insecure": o.insecure,
             "meters": meters,
@@ -167,7 +191,12 @@ fn report(
         }));
     }
     out.line(format!(
-        "Tremel queries in the simulator: {} protocol, {} echo, {} meters on an overlay of n = {} ({} spare ids), t = {}, {} groups",
+        "Tremel queries {}: {} protocol, {} echo, {} meters on an overlay of n = {} ({} spare ids), t = {}, {} groups",
+        if args.network {
+            "over the network"
+        } else {
+            "in the simulator"
+        },
         s.deployment.variant.name(),
         s.deployment.echo.name(),
         meters,
@@ -242,12 +271,19 @@ fn report(
         if exact == o.rows.len() { "none differ" } else { "the others count more" }
     ))?;
     out.line(format!(
-        "sent per meter and query: {} on average, {} at most over the run; {} items relayed; {} multicasts without node-disjoint paths",
+        "sent per meter and query: {} on average{}; {} items relayed; {} multicasts without node-disjoint paths",
         human_bytes((o.traffic.mean_bytes() / queries) as u64),
-        human_bytes(o.traffic.max_bytes),
+        if args.network {
+            String::new()
+        } else {
+            format!(", {} at most over the run", human_bytes(o.traffic.max_bytes))
+        },
         o.traffic.forwarded,
         o.traffic.overlapping_multicasts
     ))?;
+    if args.network {
+        return Ok(());
+    }
     out.line(format!(
         "simulated with {} worker(s) in {:.1} s, peak memory {}",
         o.run.workers,

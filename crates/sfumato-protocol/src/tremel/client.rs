@@ -81,6 +81,21 @@ struct HeldFlood<P> {
     sealed: std::sync::Arc<P>,
 }
 
+impl ClientStats {
+    /// Adds `o`'s counts to these.
+    pub fn add(&mut self, o: &ClientStats) {
+        self.contributed += o.contributed;
+        self.tuples_held += o.tuples_held;
+        self.forwarded += o.forwarded;
+        self.items_sent += o.items_sent;
+        self.sealed_layers += o.sealed_layers;
+        self.peeled_layers += o.peeled_layers;
+        self.refused += o.refused;
+        self.overlapping_multicasts += o.overlapping_multicasts;
+        self.unroutable += o.unroutable;
+    }
+}
+
 /// The state of the query in progress.
 #[derive(Clone, Debug)]
 struct Running<P> {

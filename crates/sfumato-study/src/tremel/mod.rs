@@ -5,10 +5,11 @@
 pub mod costs;
 pub mod data;
 pub mod experiment;
+pub mod network;
 pub mod plan;
 pub mod simulate;
 pub mod study;
 
 pub use plan::{Crypto, Deployment, TremelPlan, simulated_key};
 pub use simulate::{ClientTraffic, SimOptions, SimOutcome, simulate};
-pub use study::{QueryOutcome, QueryRow, QueryStudy, parse_spec, run};
+pub use study::{QueryOutcome, QueryRow, QueryStudy, parse_spec, rows, run};

@@ -125,6 +125,39 @@ pub struct QueryOutcome {
     pub run: sfumato_sim::RunInfo,
 }
 
+/// Each answer beside the truth over all meters and over the meters not in
+/// `failed`.
+pub fn rows(
+    spec: &QuerySpec,
+    records: &MeterRecords,
+    answers: &[QueryAnswer],
+    failed: &[(NodeId, Time)],
+) -> Vec<QueryRow> {
+    let truth_of = |w: u32, keep: &dyn Fn(usize) -> bool| {
+        let mut acc = spec.empty();
+        for (i, m) in records.records.iter().enumerate() {
+            if !keep(i) {
+                continue;
+            }
+            if let Some(p) = m.get(w as usize).and_then(|r| spec.of_record(r).ok()) {
+                spec.merge(&mut acc, &p);
+            }
+        }
+        acc
+    };
+    let is_live = |i: usize| !failed.iter().any(|(f, _)| f.index() == i);
+    let live_meters = (0..records.records.len()).filter(|i| is_live(*i)).count() as u64;
+    answers
+        .iter()
+        .map(|a| QueryRow {
+            truth: truth_of(a.window, &|_| true),
+            truth_live: truth_of(a.window, &is_live),
+            live_meters,
+            answer: a.clone(),
+        })
+        .collect()
+}
+
 /// Runs `s` on `records`.
 pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
     let windows = records.windows() as u32;
@@ -172,31 +205,7 @@ pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
         ..SimOptions::default()
     };
     let out = simulate(&plan, &options)?;
-    let spec = &s.spec;
-    let truth_of = |w: u32, keep: &dyn Fn(usize) -> bool| {
-        let mut acc = spec.empty();
-        for (i, m) in records.records.iter().enumerate() {
-            if !keep(i) {
-                continue;
-            }
-            if let Some(p) = m.get(w as usize).and_then(|r| spec.of_record(r).ok()) {
-                spec.merge(&mut acc, &p);
-            }
-        }
-        acc
-    };
-    let is_live = |i: usize| !failed.iter().any(|(f, _)| f.index() == i);
-    let live_meters = (0..records.records.len()).filter(|i| is_live(*i)).count() as u64;
-    let rows = out
-        .answers
-        .iter()
-        .map(|a| QueryRow {
-            truth: truth_of(a.window, &|_| true),
-            truth_live: truth_of(a.window, &is_live),
-            live_meters,
-            answer: a.clone(),
-        })
-        .collect();
+    let rows = rows(&s.spec, records, &out.answers, &failed);
     Ok(QueryOutcome {
         size: plan.size,
         t: plan.params.t,
