@@ -1,6 +1,8 @@
 //! Benchmarks of the symmetric building blocks (criterion):
 //! PRF words/s, a DREAM meter's per-slot mask, mask encryption, pairwise-key
-//! derivation, AEAD sealing of 1 KiB, Ed25519 sign and verify.
+//! derivation, AEAD sealing of 1 KiB, Ed25519 sign and verify, and
+//! Tremel's onions: sealing one of 31 layers (the basic protocol's Shuffle
+//! at n = 1019, t = 10) and peeling a layer, beside a bare X25519 agreement.
 //!
 //! `CARGO_TARGET_DIR=… cargo bench -p sfumato-crypto --bench symmetric`
 
@@ -11,8 +13,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sfumato_crypto::symmetric::{
-    AeadKey, AgreementKeyPair, MaskKey, PairwiseKey, PairwiseMasks, Prf, PrfNonce, SigningKey,
-    aggregate, encrypt, pairwise_key,
+    AeadKey, AgreementKeyPair, HopInstruction, MaskKey, OnionFormat, PairwiseKey, PairwiseMasks,
+    Peeled, Prf, PrfNonce, SigningKey, aggregate, encrypt, pairwise_key,
 };
 
 fn prf(c: &mut Criterion) {
@@ -139,6 +141,54 @@ fn ed25519(c: &mut Criterion) {
     g.finish();
 }
 
+fn onion(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let layers = 31;
+    let format = OnionFormat::new(layers, 120).unwrap();
+    let keys: Vec<AgreementKeyPair> = (0..layers)
+        .map(|_| AgreementKeyPair::generate(&mut rng))
+        .collect();
+    let route: Vec<_> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let hop = if i + 1 == keys.len() {
+                HopInstruction::Deliver
+            } else {
+                HopInstruction::Forward { wait: 1, next: 9 }
+            };
+            (k.public_key(), hop)
+        })
+        .collect();
+    let payload = [3u8; 100];
+    let mut g = c.benchmark_group("onion (31 layers, 2,600-byte packets)");
+    g.throughput(Throughput::Elements(u64::from(layers)));
+    g.bench_function("seal (per layer)", |b| {
+        b.iter(|| black_box(format.seal(&mut rng, black_box(&route), &payload).unwrap()))
+    });
+    let packet = format.seal(&mut rng, &route, &payload).unwrap();
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("peel one layer", |b| {
+        b.iter(
+            || match format.peel(&keys[0], black_box(&packet)).unwrap() {
+                Peeled::Forward { packet, .. } => black_box(packet.len()),
+                Peeled::Deliver(p) => p.len(),
+            },
+        )
+    });
+    let other = AgreementKeyPair::generate(&mut rng);
+    g.bench_function("x25519 agreement (reference)", |b| {
+        b.iter(|| {
+            black_box(
+                keys[0]
+                    .diffie_hellman(black_box(&other.public_key()))
+                    .unwrap(),
+            )
+        })
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     // Short runs: the machine is small and shared.
     Criterion::default()
@@ -150,6 +200,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = prf, mask, agreement, aead, ed25519
+    targets = prf, mask, agreement, aead, ed25519, onion
 }
 criterion_main!(benches);

@@ -223,3 +223,19 @@ fn overlay_echo_scenarios() {
     }
     eprintln!("overlay echo: {failed} failed, {degraded} degraded of 6000");
 }
+
+/// Tremel §5.1, §6.2: the high-failure protocol (Scatter and Gather by
+/// flooding, relays drawn within each proxy's group) counts every honest
+/// value too, over 300 of the same scenarios.
+#[test]
+fn every_honest_value_is_counted_by_the_high_failure_protocol() {
+    let failures: Vec<String> = (0..300)
+        .filter_map(|seed| crash_scenario(seed, Variant::HighFailure, Echo::Direct).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

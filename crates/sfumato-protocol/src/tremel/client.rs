@@ -353,30 +353,33 @@ impl<S: OnionSuite> Client<S> {
         }
     }
 
-    /// Scatter (§5.1): for each proxy, a relay chosen at random among the
-    /// nodes that are not proxies; the tuple sealed for the proxy inside a
-    /// layer for the relay, flooded from round 0.
+    /// Scatter (§5.1): for each proxy, a relay; the tuple sealed for the
+    /// proxy inside a layer for the relay, flooded from round 0.
+    ///
+    /// The paper draws each relay from all nodes that are not proxies.
+    /// Then one failed relay can keep a tuple from the proxy of a group
+    /// with no failed member, and no complete group need hold every honest
+    /// tuple (§6.2 overlooks this). Here the relay of the proxy in group
+    /// `g` is drawn from `g`'s other members: a failed relay makes its own
+    /// group incomplete, and every complete group gets every honest tuple
+    /// (its proxies and relays all stayed up).
     fn scatter(
         &mut self,
         proxies: &[u32],
         payload: &[u8],
         ctx: &mut NodeContext<'_, TremelNode<S>>,
     ) {
-        let n = self.params.n;
-        // Relays are distinct non-proxies other than the sender.
-        if n < 2 * u64::from(self.params.groups()) + 1 {
-            self.stats.unroutable += proxies.len() as u64;
-            return;
-        }
-        let mut chosen: Vec<u32> = Vec::new();
         for &p in proxies {
-            let relay = loop {
-                let r = (ctx.rng().next_u64() % n) as u32;
-                if !proxies.contains(&r) && r != self.id && !chosen.contains(&r) {
-                    break r;
-                }
+            let members = self.params.group_members(self.params.group_of(p));
+            let others = (members.end - members.start) as u64;
+            // Members other than the proxy and the sender; the proxy relays
+            // for itself in a group too small for anyone else.
+            let candidates: Vec<u32> = members.filter(|m| *m != p && *m != self.id).collect();
+            let relay = if candidates.is_empty() || others < 2 {
+                p
+            } else {
+                candidates[(ctx.rng().next_u64() % candidates.len() as u64) as usize]
             };
-            chosen.push(relay);
             let route = [
                 (
                     relay,
@@ -736,10 +739,18 @@ impl<S: OnionSuite> Client<S> {
         match self.suite.peel_onion(&sealed) {
             // The Gather's copy: the proxy's layer.
             Ok(PeeledLayer::Deliver(payload)) if gather => self.deliver(&payload, ctx),
-            // The Scatter's copy: this node is the relay.
+            // The Scatter's copy: this node is the relay (and perhaps the
+            // proxy too, in a group too small for another relay).
             Ok(PeeledLayer::Forward { packet, .. }) if !gather => {
-                if let Some(run) = self.running.as_mut() {
-                    run.relayed.push(packet);
+                ctx.work(WORK_PEEL_LAYER, 1);
+                self.stats.peeled_layers += 1;
+                match self.suite.peel_onion(&packet) {
+                    Ok(PeeledLayer::Deliver(payload)) => self.deliver(&payload, ctx),
+                    _ => {
+                        if let Some(run) = self.running.as_mut() {
+                            run.relayed.push(packet);
+                        }
+                    }
                 }
             }
             _ => {}
