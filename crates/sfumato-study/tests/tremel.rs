@@ -48,7 +48,7 @@ fn without_failures_every_group_answers_the_true_total() {
             assert_eq!(a.groups_heard, 4);
             assert_eq!(a.groups_agreeing, 4);
             assert!(a.complete);
-            assert_eq!(out.traffic.refused, 0);
+            assert_eq!(out.traffic.stats.refused, 0);
         }
     }
 }
@@ -103,7 +103,7 @@ fn crash_scenario(seed: u64, variant: Variant, echo: Echo) -> Result<bool, Strin
     let out = simulate(&plan, &options).map_err(|e| e.to_string())?;
     let what = format!(
         "seed {seed}: n = {meters}, t = {t}, crashes {crashed:?}, overlapping multicasts {}, unroutable {}",
-        out.traffic.overlapping_multicasts, out.traffic.unroutable
+        out.traffic.stats.overlapping_multicasts, out.traffic.stats.unroutable
     );
     let a = out.answers.first().ok_or(format!("{what}: no answer"))?;
     let p = a.partial.as_ref().ok_or(format!("{what}: no result"))?;
@@ -141,7 +141,7 @@ fn crash_scenario(seed: u64, variant: Variant, echo: Echo) -> Result<bool, Strin
             "{what}: the sum is not the honest meters' plus crashed ones' ({a:?})"
         ));
     }
-    Ok(out.traffic.overlapping_multicasts > 0)
+    Ok(out.traffic.stats.overlapping_multicasts > 0)
 }
 
 /// Runs the scenarios of `range`: every one whose multicasts all found

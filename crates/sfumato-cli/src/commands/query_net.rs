@@ -77,14 +77,8 @@ pub(crate) fn run(
         messages: clients.clone().map(|h| h.facts.sent).sum(),
         bytes: clients.clone().map(|h| h.facts.sent_bytes).sum(),
         max_bytes: 0,
-        forwarded: merged.clients.forwarded,
-        items_sent: merged.clients.items_sent,
-        sealed_layers: merged.clients.sealed_layers,
-        peeled_layers: merged.clients.peeled_layers,
-        refused: merged.clients.refused,
-        overlapping_multicasts: merged.clients.overlapping_multicasts,
-        unroutable: merged.clients.unroutable,
         cpu_micros: clients.map(|h| h.facts.handler_micros).sum(),
+        stats: merged.clients,
     };
     let outcome = QueryOutcome {
         size: plan.size,

@@ -278,8 +278,8 @@ pub(crate) fn report(
         } else {
             format!(", {} at most over the run", human_bytes(o.traffic.max_bytes))
         },
-        o.traffic.forwarded,
-        o.traffic.overlapping_multicasts
+        o.traffic.stats.forwarded,
+        o.traffic.stats.overlapping_multicasts
     ))?;
     if args.network {
         return Ok(());

@@ -36,7 +36,7 @@ use sfumato_overlay::{DeterministicOverlay, Path, PathSearch};
 use crate::context::NodeContext;
 use crate::message::{decode, encode};
 use crate::node::{NodeId, Time};
-use crate::tremel::messages::{GroupPartial, Item, QueryRequest, TremelMessage, Tuple};
+use crate::tremel::messages::{FloodItem, GroupPartial, Item, QueryRequest, TremelMessage, Tuple};
 use crate::tremel::node::{TremelNode, TremelTimer};
 use crate::tremel::onions::{OnionSuite, PeeledLayer, WORK_PEEL_LAYER, WORK_SEAL_LAYER};
 use crate::tremel::params::{Echo, TreePlace, TremelParams, Variant};
@@ -70,6 +70,29 @@ pub struct ClientStats {
     pub overlapping_multicasts: u64,
     /// Receivers no path reached within the phase.
     pub unroutable: u64,
+}
+
+/// Hashes flood identifiers, which are uniformly random: one
+/// multiplication (every node looks up every flood of a query every round
+/// in the high-failure protocol). Crash-tolerant nodes do not choose
+/// identifiers to collide; Byzantine ones would need a keyed hash.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct IdHasher(u64);
+
+impl core::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01B3);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// A flood a node forwards every round before `end`.
@@ -112,7 +135,7 @@ struct Running<P> {
     /// Floods this node holds and forwards every round until they end.
     floods: Vec<HeldFlood<P>>,
     /// Identifiers of the floods seen, so each is kept once.
-    seen_floods: std::collections::HashSet<u64>,
+    seen_floods: std::collections::HashSet<u64, core::hash::BuildHasherDefault<IdHasher>>,
     /// Direct Echo: tuples to echo per relative round.
     echo_queue: BTreeMap<u32, Vec<u64>>,
     children: BTreeMap<u32, GroupPartial>,
@@ -227,11 +250,12 @@ impl<S: OnionSuite> Client<S> {
                 query,
                 round,
                 items,
+                floods,
             } => {
                 if Some(query) != current {
                     return;
                 }
-                self.on_round(from, round, items, ctx);
+                self.on_round(from, round, items, floods, ctx);
             }
             TremelMessage::Echo { query, sealed } => {
                 if Some(query) != current || u64::from(from.0) >= self.params.n {
@@ -484,6 +508,7 @@ impl<S: OnionSuite> Client<S> {
             return;
         }
         let mut items = Vec::new();
+        let mut floods = Vec::new();
         // Everything due up to this round (nothing earlier is left, as
         // items are queued no earlier than the next round to send).
         while let Some(entry) = run.outbox.first_entry() {
@@ -492,9 +517,12 @@ impl<S: OnionSuite> Client<S> {
             }
             items.extend(entry.remove());
         }
+        if !run.floods.is_empty() {
+            floods.reserve_exact(run.floods.len());
+        }
         for f in &run.floods {
             if f.end > round {
-                items.push(Item::Flood {
+                floods.push(FloodItem {
                     id: f.id,
                     ttl: f.end - round,
                     gather: f.gather,
@@ -504,7 +532,7 @@ impl<S: OnionSuite> Client<S> {
         }
         run.floods.retain(|f| f.end > round + 1);
         run.next_round = round + 1;
-        self.stats.items_sent += items.len() as u64;
+        self.stats.items_sent += (items.len() + floods.len()) as u64;
         let req = run.req.clone();
         let to = self.partner(&req, round);
         ctx.send(
@@ -513,6 +541,7 @@ impl<S: OnionSuite> Client<S> {
                 query: req.number,
                 round,
                 items,
+                floods,
             },
         );
         if round + 1 < all {
@@ -637,6 +666,7 @@ impl<S: OnionSuite> Client<S> {
         from: NodeId,
         round: u32,
         items: Vec<Item<S::Packet>>,
+        floods: Vec<FloodItem<S::Packet>>,
         ctx: &mut NodeContext<'_, TremelNode<S>>,
     ) {
         let Some(run) = self.running.as_ref() else {
@@ -654,6 +684,9 @@ impl<S: OnionSuite> Client<S> {
         let arrive = round + 1;
         for item in items {
             self.on_item(&req, arrive, item, ctx);
+        }
+        for f in floods {
+            self.on_flood(arrive, f.id, f.ttl, f.gather, f.sealed, ctx);
         }
     }
 
@@ -696,12 +729,6 @@ impl<S: OnionSuite> Client<S> {
                     self.push(arrive + u32::from(wait), Item::Routed { waits, sealed });
                 }
             }
-            Item::Flood {
-                id,
-                ttl,
-                gather,
-                sealed,
-            } => self.on_flood(arrive, id, ttl, gather, sealed, ctx),
         }
     }
 

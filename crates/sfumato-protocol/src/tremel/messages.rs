@@ -54,20 +54,31 @@ pub enum Item<P> {
         /// The tuple, sealed for the receiver.
         sealed: P,
     },
-    /// A flooded message (Scatter, Gather): forwarded while its TTL lasts;
-    /// only its addressee can open it.
-    Flood {
-        /// A random identifier, so that a node keeps each flood once (the
-        /// relay draws a new one for the Gather: nothing links the two).
-        id: u64,
-        /// Rounds left, this one included.
-        ttl: u32,
-        /// Whether this is the Gather's copy (sealed for the proxy).
-        gather: bool,
-        /// A two-layer onion (relay, proxy) in the Scatter; the proxy's
-        /// sealed box in the Gather. Shared: every holder forwards it.
-        sealed: Arc<P>,
-    },
+}
+
+/// A flooded message (Scatter, Gather, Tremel §4.2, §5.1): forwarded every
+/// round while its TTL lasts; only its addressee can open it. Kept apart
+/// from [`Item`]s, small, and sharing its packet, because every node
+/// forwards every flood of a query every round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FloodItem<P> {
+    /// A random identifier, so that a node keeps each flood once (the
+    /// relay draws a new one for the Gather: nothing links the two).
+    pub id: u64,
+    /// Rounds left, this one included.
+    pub ttl: u32,
+    /// Whether this is the Gather's copy (sealed for the proxy).
+    pub gather: bool,
+    /// A two-layer onion (relay, proxy) in the Scatter; the proxy's layer
+    /// in the Gather.
+    pub sealed: Arc<P>,
+}
+
+impl<P: WirePacket> FloodItem<P> {
+    /// Its length in a message.
+    pub fn wire_len(&self) -> usize {
+        varint_len(self.id) + varint_len(u64::from(self.ttl)) + 1 + self.sealed.wire_len()
+    }
 }
 
 impl<P: WirePacket> Item<P> {
@@ -83,9 +94,6 @@ impl<P: WirePacket> Item<P> {
                         .sum::<usize>()
                     + sealed.wire_len()
             }
-            Item::Flood {
-                id, ttl, sealed, ..
-            } => varint_len(*id) + varint_len(u64::from(*ttl)) + 1 + sealed.wire_len(),
         }
     }
 }
@@ -121,6 +129,8 @@ pub enum TremelMessage<P> {
         round: u32,
         /// The messages forwarded this round.
         items: Vec<Item<P>>,
+        /// The floods forwarded this round.
+        floods: Vec<FloodItem<P>>,
     },
     /// Proxy → another proxy of the same tuple: the direct Echo, sealed for
     /// the receiver.
@@ -143,11 +153,14 @@ impl<P: WirePacket> Message for TremelMessage<P> {
                 query,
                 round,
                 items,
+                floods,
             } => {
                 1 + varint_len(*query)
                     + varint_len(u64::from(*round))
                     + varint_len(items.len() as u64)
                     + items.iter().map(Item::wire_len).sum::<usize>()
+                    + varint_len(floods.len() as u64)
+                    + floods.iter().map(FloodItem::wire_len).sum::<usize>()
             }
             TremelMessage::Echo { query, sealed } => 1 + varint_len(*query) + sealed.wire_len(),
             other => encoded_size(other),
@@ -175,18 +188,19 @@ mod tests {
                         waits: vec![0, 3, 300],
                         sealed: p(),
                     },
-                    Item::Flood {
-                        id: u64::MAX - 3,
-                        ttl: 130,
-                        gather: true,
-                        sealed: Arc::new(p()),
-                    },
                 ],
+                floods: vec![FloodItem {
+                    id: u64::MAX - 3,
+                    ttl: 130,
+                    gather: true,
+                    sealed: Arc::new(p()),
+                }],
             },
             TremelMessage::Round {
                 query: 1,
                 round: 0,
                 items: vec![],
+                floods: vec![],
             },
             TremelMessage::Echo {
                 query: 300,

@@ -26,7 +26,7 @@ pub mod query;
 pub mod route;
 
 pub use client::{Client, ClientStats};
-pub use messages::{GroupPartial, Item, QueryRequest, TremelMessage, Tuple};
+pub use messages::{FloodItem, GroupPartial, Item, QueryRequest, TremelMessage, Tuple};
 pub use node::{TremelEvent, TremelNode, TremelTimer};
 pub use onions::{
     Formats, InsecurePlaintextOnions, OnionBytes, OnionSuite, PlaintextPacket, RealOnions,

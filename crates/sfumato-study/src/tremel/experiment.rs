@@ -64,6 +64,9 @@ pub struct ScalePoint {
     pub live: u64,
     /// Multicasts without node-disjoint paths.
     pub overlapping_multicasts: u64,
+    /// Onion CPU per meter at the measured costs (layers sealed, and
+    /// peeled or tried), charged to the simulation or not.
+    pub cpu_per_meter: Time,
     /// Wall-clock seconds of the simulation.
     pub wall_seconds: f64,
     /// Peak memory, bytes.
@@ -87,6 +90,9 @@ pub struct ScaleSetup {
     pub seed: u64,
     /// Worker threads.
     pub workers: usize,
+    /// Whether the simulation charges the measured CPU costs (they are
+    /// reported either way).
+    pub charge_costs: bool,
 }
 
 /// The measured CPU costs of this deployment's onions.
@@ -134,7 +140,7 @@ pub fn scale_point(
         every: Time::from_millis(60_000),
         fail_at_start: fail,
         crashes: Vec::new(),
-        costs: Some(*costs),
+        costs: setup.charge_costs.then_some(*costs),
         workers: setup.workers,
     };
     let o = run(&study, &records)?;
@@ -147,10 +153,16 @@ pub fn scale_point(
         echo: setup.echo,
         latency: row.map_or(Time::ZERO, |r| r.latency()),
         bytes_per_meter: o.traffic.mean_bytes(),
-        items_per_meter: o.traffic.items_sent as f64 / o.traffic.clients.max(1) as f64,
+        items_per_meter: o.traffic.stats.items_sent as f64 / o.traffic.clients.max(1) as f64,
         count: row.map_or(0, |r| r.answer.count),
         live: row.map_or(0, |r| r.live_meters),
-        overlapping_multicasts: o.traffic.overlapping_multicasts,
+        overlapping_multicasts: o.traffic.stats.overlapping_multicasts,
+        cpu_per_meter: Time(
+            (o.traffic.stats.sealed_layers as f64 * costs.seal_layer.0 as f64
+                + o.traffic.stats.peeled_layers as f64 * costs.peel_layer.0 as f64)
+                as u64
+                / o.traffic.clients.max(1),
+        ),
         wall_seconds: o.run.wall_seconds,
         peak_memory_bytes: o.run.peak_memory_bytes,
     })

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use sfumato_protocol::tremel::{OnionSuite, QueryAnswer, TremelEvent, TremelNode};
+use sfumato_protocol::tremel::{ClientStats, OnionSuite, QueryAnswer, TremelEvent, TremelNode};
 use sfumato_protocol::{NodeId, Time};
 use sfumato_sim::{CostModel, Faults, LatencyModel, Mode, NodeStats, Probe, RunInfo, SimConfig};
 
@@ -46,7 +46,7 @@ impl Default for SimOptions {
     }
 }
 
-/// What the clients sent, for Fig. 7.
+/// What the clients sent, for Fig. 7, and what they did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientTraffic {
     /// Clients observed.
@@ -57,22 +57,11 @@ pub struct ClientTraffic {
     pub bytes: u64,
     /// The most bytes one client sent.
     pub max_bytes: u64,
-    /// Items they forwarded for others.
-    pub forwarded: u64,
-    /// Items they sent (Tremel §7.3's "encrypted value-tuple objects").
-    pub items_sent: u64,
-    /// Layers sealed.
-    pub sealed_layers: u64,
-    /// Layers peeled or tried.
-    pub peeled_layers: u64,
-    /// Items refused.
-    pub refused: u64,
-    /// Multicasts that fell back to overlapping paths.
-    pub overlapping_multicasts: u64,
-    /// Receivers no path reached.
-    pub unroutable: u64,
     /// Simulated CPU microseconds charged.
     pub cpu_micros: u64,
+    /// Their protocol counters, summed.
+    #[serde(flatten)]
+    pub stats: ClientStats,
 }
 
 impl ClientTraffic {
@@ -103,19 +92,12 @@ impl<S: OnionSuite> Probe<TremelNode<S>> for TrafficProbe {
         into: &mut ClientTraffic,
     ) {
         let Some(c) = node.as_client() else { return };
-        let s = c.stats();
         into.clients += 1;
         into.messages += stats.sent;
         into.bytes += stats.bytes_sent;
         into.max_bytes = into.max_bytes.max(stats.bytes_sent);
-        into.forwarded += s.forwarded;
-        into.items_sent += s.items_sent;
-        into.sealed_layers += s.sealed_layers;
-        into.peeled_layers += s.peeled_layers;
-        into.refused += s.refused;
-        into.overlapping_multicasts += s.overlapping_multicasts;
-        into.unroutable += s.unroutable;
         into.cpu_micros += stats.cpu_micros;
+        into.stats.add(&c.stats());
     }
 
     fn merge(&self, into: &mut ClientTraffic, o: &ClientTraffic) {
@@ -123,14 +105,8 @@ impl<S: OnionSuite> Probe<TremelNode<S>> for TrafficProbe {
         into.messages += o.messages;
         into.bytes += o.bytes;
         into.max_bytes = into.max_bytes.max(o.max_bytes);
-        into.forwarded += o.forwarded;
-        into.items_sent += o.items_sent;
-        into.sealed_layers += o.sealed_layers;
-        into.peeled_layers += o.peeled_layers;
-        into.refused += o.refused;
-        into.overlapping_multicasts += o.overlapping_multicasts;
-        into.unroutable += o.unroutable;
         into.cpu_micros += o.cpu_micros;
+        into.stats.add(&o.stats);
     }
 }
 
