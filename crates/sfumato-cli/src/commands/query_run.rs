@@ -265,10 +265,19 @@ pub(crate) fn report(
         ))?;
     }
     out.line("")?;
+    let short = o
+        .rows
+        .iter()
+        .filter(|r| r.answer.count < r.live_meters)
+        .count();
     out.line(format!(
-        "{exact} of {} answers equal the live meters' truth exactly ({} if a crashed meter's value also got in)",
+        "{exact} of {} answers equal the live meters' truth exactly{}",
         o.rows.len(),
-        if exact == o.rows.len() { "none differ" } else { "the others count more" }
+        match (o.rows.len() - exact, short) {
+            (0, _) => String::new(),
+            (_, 0) => "; the others also count meters that crashed after sending".to_string(),
+            (_, s) => format!("; {s} count fewer than the live meters: values were lost"),
+        }
     ))?;
     out.line(format!(
         "sent per meter and query: {} on average{}; {} items relayed; {} multicasts without node-disjoint paths",
