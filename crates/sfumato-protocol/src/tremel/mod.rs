@@ -14,11 +14,14 @@
 //! * [`client`] — a meter: Shuffle, Echo, Aggregate (§4.3) or Scatter,
 //!   Gather, Aggregate (§5.1);
 //! * [`owner`] — the system owner: numbered queries, the choice of result;
+//! * [`crusader`] — the Byzantine variant's two-phase agreement of a
+//!   tuple's proxies (§5.2);
 //! * [`noise`] — the Byzantine variant's paired noise and aggregate noise
 //!   shares (§6.6, docs/tremel-bft.md; the variant itself is in progress);
 //! * [`node`] — one node type for runtimes.
 
 pub mod client;
+pub mod crusader;
 pub mod messages;
 pub mod node;
 pub mod noise;
