@@ -107,7 +107,7 @@ impl Agreement {
     /// counted here).
     pub fn endorse(&mut self, me: u32, key: &SigningKey) -> Endorsement {
         let signature = key.sign(&self.endorse_bytes());
-        self.endorsements.insert(me, signature.clone());
+        self.endorsements.insert(me, signature);
         Endorsement {
             proxy: me,
             signature,
@@ -122,7 +122,7 @@ impl Agreement {
         key_of: &dyn Fn(u32) -> Option<VerifyingKey>,
     ) -> Result<()> {
         self.check(e, key_of)?;
-        self.endorsements.insert(e.proxy, e.signature.clone());
+        self.endorsements.insert(e.proxy, e.signature);
         Ok(())
     }
 
@@ -152,7 +152,7 @@ impl Agreement {
                 .iter()
                 .map(|(p, s)| Endorsement {
                     proxy: *p,
-                    signature: s.clone(),
+                    signature: *s,
                 })
                 .collect(),
             signature: key.sign(&self.bundle_bytes(me, &endorsers)),
@@ -196,7 +196,7 @@ impl Agreement {
             )));
         }
         for e in &b.endorsements {
-            self.endorsements.insert(e.proxy, e.signature.clone());
+            self.endorsements.insert(e.proxy, e.signature);
         }
         Ok(())
     }
@@ -321,8 +321,8 @@ mod tests {
         let net = Net::new(2);
         let mut a = net.agreements();
         let e0 = a[0].endorse(0, &net.keys[0]);
-        for i in 1..5 {
-            a[i].on_endorsement(&e0, &net.key_of()).unwrap();
+        for ag in &mut a[1..5] {
+            ag.on_endorsement(&e0, &net.key_of()).unwrap();
         }
         let e3 = a[3].endorse(3, &net.keys[3]);
         let e4 = a[4].endorse(4, &net.keys[4]);
