@@ -14,6 +14,8 @@
 //! * [`client`] — a meter: Shuffle, Echo, Aggregate (§4.3) or Scatter,
 //!   Gather, Aggregate (§5.1);
 //! * [`owner`] — the system owner: numbered queries, the choice of result;
+//! * [`setup`] — the Byzantine variant's blind-signed tuples: one
+//!   signature per meter and query, unsigned or reused tuples refused;
 //! * [`crusader`] — the Byzantine variant's two-phase agreement of a
 //!   tuple's proxies (§5.2);
 //! * [`noise`] — the Byzantine variant's paired noise and aggregate noise
@@ -30,6 +32,7 @@ pub mod owner;
 pub mod params;
 pub mod query;
 pub mod route;
+pub mod setup;
 
 pub use client::{Client, ClientStats};
 pub use messages::{FloodItem, GroupPartial, Item, QueryRequest, TremelMessage, Tuple};
