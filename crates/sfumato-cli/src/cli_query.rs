@@ -75,6 +75,14 @@ pub(crate) struct QueryDeploymentArgs {
     #[arg(long, value_name = "LIST", default_value = "sum:total,sum:dsm,count")]
     pub(crate) aggregate: String,
 
+    /// Range clauses FIELD:LO:HI in Wh, comma-separated: proxies leave out tuples outside them (Tremel §6.4)
+    #[arg(long, value_name = "LIST")]
+    pub(crate) range: Option<String>,
+
+    /// Only some meters contribute: ids:A/B/C, or FIELD:LO:HI on their own value (a filtered query)
+    #[arg(long, value_name = "FILTER")]
+    pub(crate) filter: Option<String>,
+
     /// One overlay round [default: 20ms simulated, 150ms over the network]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) round: Option<Time>,

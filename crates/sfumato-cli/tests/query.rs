@@ -74,6 +74,38 @@ fn failed_meters_are_left_out_and_every_live_one_counted() {
 }
 
 #[test]
+fn range_clauses_and_filters_leave_the_right_meters_out() {
+    // Half-hour energy above 40 Wh is out of range; only even-looking ids
+    // are asked.
+    let r = json_report(&[
+        "query",
+        "run",
+        "--meters",
+        "59",
+        "--t",
+        "3",
+        "--insecure-plaintext",
+        "--range",
+        "total:0:40",
+        "--filter",
+        "ids:0/2/4/6/8/10/12/14/16/18/20/22/24",
+    ]);
+    let q = &r["queries"][0];
+    assert_eq!(q["exact"], true, "{q}");
+    let count = q["answer"]["count"].as_u64().unwrap();
+    assert!(count > 0 && count < 13, "{count}");
+    assert_eq!(q["answer"]["partial"], q["truth_all_meters"]);
+    bad(
+        &["query", "run", "--meters", "59", "--range", "total:9:1"],
+        "lo",
+    );
+    bad(
+        &["query", "run", "--meters", "59", "--filter", "ids:x"],
+        "meter id",
+    );
+}
+
+#[test]
 fn the_high_failure_protocol_answers_despite_a_tenth_failed() {
     let r = json_report(&[
         "query",

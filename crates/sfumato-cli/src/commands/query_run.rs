@@ -7,7 +7,8 @@ use sfumato_protocol::{NodeId, Time};
 use sfumato_study::tremel::costs::{OnionCosts, measure};
 use sfumato_study::tremel::data::{MeterRecords, generate};
 use sfumato_study::tremel::{
-    Crypto, Deployment, QueryOutcome, QueryStudy, TremelPlan, parse_spec, run as run_study,
+    Crypto, Deployment, QueryOutcome, QueryStudy, TremelPlan, parse_filter, parse_ranges,
+    parse_spec, run as run_study,
 };
 use sfumato_traces::Resolution;
 
@@ -40,7 +41,12 @@ pub(crate) fn deployment(
     crypto: Crypto,
     network: bool,
 ) -> Result<(Deployment, QuerySpec, MeterRecords), CliError> {
-    let spec = parse_spec(&a.aggregate)?;
+    let ranges = match &a.range {
+        Some(r) => parse_ranges(r)?,
+        None => Vec::new(),
+    };
+    let filter = a.filter.as_deref().map(parse_filter).transpose()?;
+    let spec = parse_spec(&a.aggregate)?.with(ranges, filter)?;
     let window: Resolution = a.window.parse()?;
     let records = generate(a.meters, window, a.hvac, &a.climate, a.seed)?;
     let mut d = Deployment::new(a.meters, a.seed);
@@ -215,6 +221,12 @@ pub(crate) fn report(
             "X25519 + ChaCha20-Poly1305, real"
         }
     ))?;
+    if !s.spec.ranges.is_empty() || s.spec.filter.is_some() {
+        out.line(format!(
+            "range clauses {:?}; meters selected by {:?} (count/live counts only meters selected and in range)",
+            s.spec.ranges, s.spec.filter
+        ))?;
+    }
     if let Some(c) = costs {
         out.line(format!(
             "charged CPU: {} per layer sealed, {} per layer peeled (measured now, {}-byte packets)",

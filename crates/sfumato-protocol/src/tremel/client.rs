@@ -326,7 +326,7 @@ impl<S: OnionSuite> Client<S> {
             .records
             .as_ref()
             .and_then(|r| r.get(req.window as usize))
-            .filter(|r| r.len() >= fields)
+            .filter(|r| r.len() >= fields && req.spec.selects(self.id, r))
             .map(|r| r[..fields].to_vec());
         let Some(record) = record else { return };
         let proxies: Vec<u32> = (0..self.params.groups())
@@ -875,6 +875,9 @@ impl<S: OnionSuite> Client<S> {
         let mut partial = spec.empty();
         let mut count = 0u64;
         for (t, _) in run.held.values() {
+            if !spec.in_range(&t.record) {
+                continue;
+            }
             if let Ok(p) = spec.of_record(&t.record) {
                 spec.merge(&mut partial, &p);
                 count += 1;

@@ -43,7 +43,7 @@ pub use onions::{
 };
 pub use owner::{Owner, PlannedQuery, QueryAnswer};
 pub use params::{Echo, TreePlace, TremelParams, Variant};
-pub use query::{Aggregate, Partial, PartialValue, QuerySpec};
+pub use query::{Aggregate, MeterFilter, Partial, PartialValue, QuerySpec, RangeClause};
 
 use sfumato_crypto::symmetric::OnionFormat;
 

@@ -52,11 +52,46 @@ impl Aggregate {
     }
 }
 
+/// Which meters take part in a query (Tremel §2.1's *filtered* queries):
+/// each meter applies the filter to itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MeterFilter {
+    /// The meters with these identifiers.
+    Ids(Vec<u32>),
+    /// The meters whose `field` lies in `[lo, hi]`.
+    Field {
+        /// The field.
+        field: u16,
+        /// Least value selected.
+        lo: i64,
+        /// Greatest value selected.
+        hi: i64,
+    },
+}
+
+/// A range clause (Tremel §6.4's pollution filter): honest proxies leave
+/// out of the aggregate any tuple whose `field` lies outside `[lo, hi]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeClause {
+    /// The field.
+    pub field: u16,
+    /// Least accepted value.
+    pub lo: i64,
+    /// Greatest accepted value.
+    pub hi: i64,
+}
+
 /// What a query computes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuerySpec {
     /// The aggregates, in the order of the answer.
     pub aggregates: Vec<Aggregate>,
+    /// Range clauses: tuples outside any are not aggregated.
+    #[serde(default)]
+    pub ranges: Vec<RangeClause>,
+    /// Which meters contribute (all, without one).
+    #[serde(default)]
+    pub filter: Option<MeterFilter>,
 }
 
 /// The partial value of one aggregate.
@@ -82,7 +117,11 @@ pub struct Partial(pub Vec<PartialValue>);
 impl QuerySpec {
     /// A query for `aggregates`.
     pub fn new(aggregates: Vec<Aggregate>) -> Result<QuerySpec> {
-        let q = QuerySpec { aggregates };
+        let q = QuerySpec {
+            aggregates,
+            ranges: Vec::new(),
+            filter: None,
+        };
         q.validate()?;
         Ok(q)
     }
@@ -94,6 +133,18 @@ impl QuerySpec {
                 "query",
                 format!("1 to {MAX_AGGREGATES} aggregates"),
             ));
+        }
+        if self.ranges.iter().any(|r| r.lo > r.hi) {
+            return Err(ProtocolError::invalid("range", "lo must not exceed hi"));
+        }
+        match &self.filter {
+            Some(MeterFilter::Ids(ids)) if ids.windows(2).any(|w| w[0] >= w[1]) => {
+                return Err(ProtocolError::invalid("filter", "ids must increase"));
+            }
+            Some(MeterFilter::Field { lo, hi, .. }) if lo > hi => {
+                return Err(ProtocolError::invalid("filter", "lo must not exceed hi"));
+            }
+            _ => {}
         }
         for a in &self.aggregates {
             if let Aggregate::Histogram { edges, .. } = a {
@@ -113,12 +164,51 @@ impl QuerySpec {
 
     /// The number of fields a record needs for this query.
     pub fn fields_needed(&self) -> usize {
+        let filter_field = match &self.filter {
+            Some(MeterFilter::Field { field, .. }) => Some(*field),
+            _ => None,
+        };
         self.aggregates
             .iter()
             .filter_map(Aggregate::field)
+            .chain(self.ranges.iter().map(|r| r.field))
+            .chain(filter_field)
             .map(|f| usize::from(f) + 1)
             .max()
             .unwrap_or(0)
+    }
+
+    /// The same query with range clauses and a meter filter.
+    pub fn with(
+        mut self,
+        ranges: Vec<RangeClause>,
+        filter: Option<MeterFilter>,
+    ) -> Result<QuerySpec> {
+        self.ranges = ranges;
+        self.filter = filter;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Whether meter `id` with `record` takes part (the filter; a record
+    /// too short for it does not).
+    pub fn selects(&self, id: u32, record: &[i64]) -> bool {
+        match &self.filter {
+            None => true,
+            Some(MeterFilter::Ids(ids)) => ids.binary_search(&id).is_ok(),
+            Some(MeterFilter::Field { field, lo, hi }) => record
+                .get(usize::from(*field))
+                .is_some_and(|v| (*lo..=*hi).contains(v)),
+        }
+    }
+
+    /// Whether a tuple's record passes the range clauses.
+    pub fn in_range(&self, record: &[i64]) -> bool {
+        self.ranges.iter().all(|r| {
+            record
+                .get(usize::from(r.field))
+                .is_some_and(|v| (r.lo..=r.hi).contains(v))
+        })
     }
 
     /// The partial of no tuples (the identity of [`QuerySpec::merge`]).
@@ -256,6 +346,50 @@ mod tests {
         assert_eq!(e, p);
         assert!(q.fits(&p) && !q.fits(&Partial(vec![])));
         assert!(q.of_record(&[1]).is_err());
+        // Range clauses and filters.
+        let f = q
+            .clone()
+            .with(
+                vec![RangeClause {
+                    field: 0,
+                    lo: 0,
+                    hi: 10,
+                }],
+                Some(MeterFilter::Ids(vec![2, 5])),
+            )
+            .unwrap();
+        assert!(f.in_range(&[3, 0]) && !f.in_range(&[11, 0]) && !f.in_range(&[]));
+        assert!(f.selects(5, &[]) && !f.selects(4, &[]));
+        let g = q
+            .clone()
+            .with(
+                Vec::new(),
+                Some(MeterFilter::Field {
+                    field: 2,
+                    lo: 1,
+                    hi: 1,
+                }),
+            )
+            .unwrap();
+        assert_eq!(g.fields_needed(), 3);
+        assert!(g.selects(0, &[0, 0, 1]) && !g.selects(0, &[0, 0, 2]));
+        assert!(
+            q.clone()
+                .with(
+                    vec![RangeClause {
+                        field: 0,
+                        lo: 2,
+                        hi: 1
+                    }],
+                    None
+                )
+                .is_err()
+        );
+        assert!(
+            q.clone()
+                .with(Vec::new(), Some(MeterFilter::Ids(vec![3, 3])))
+                .is_err()
+        );
         assert!(QuerySpec::new(vec![]).is_err());
         assert!(
             QuerySpec::new(vec![Aggregate::Histogram {

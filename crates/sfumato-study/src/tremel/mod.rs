@@ -12,4 +12,6 @@ pub mod study;
 
 pub use plan::{Crypto, Deployment, TremelPlan, simulated_key};
 pub use simulate::{ClientTraffic, SimOptions, SimOutcome, simulate};
-pub use study::{QueryOutcome, QueryRow, QueryStudy, parse_spec, rows, run};
+pub use study::{
+    QueryOutcome, QueryRow, QueryStudy, parse_filter, parse_ranges, parse_spec, rows, run,
+};

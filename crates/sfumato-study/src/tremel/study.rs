@@ -6,7 +6,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sfumato_overlay::SizePlan;
-use sfumato_protocol::tremel::{Aggregate, PlannedQuery, QueryAnswer, QuerySpec};
+use sfumato_protocol::tremel::{
+    Aggregate, MeterFilter, PlannedQuery, QueryAnswer, QuerySpec, RangeClause,
+};
 use sfumato_protocol::{NodeId, Time};
 
 use crate::error::{Result, StudyError};
@@ -55,6 +57,70 @@ pub fn parse_spec(text: &str) -> Result<QuerySpec> {
         });
     }
     QuerySpec::new(out).map_err(|e| StudyError::usage(e.to_string()))
+}
+
+fn field_of(f: &str) -> Result<u16> {
+    match f {
+        "total" => Ok(0),
+        "dsm" => Ok(1),
+        n => n.parse::<u16>().map_err(|_| {
+            StudyError::usage(format!("`{f}` is not a field (total, dsm, or a number)"))
+        }),
+    }
+}
+
+fn wh(x: &str) -> Result<i64> {
+    x.trim()
+        .parse::<i64>()
+        .map_err(|_| StudyError::usage(format!("`{x}` is not a whole number of Wh")))
+}
+
+/// Parses range clauses (Tremel §6.4): `total:0:2500,dsm:0:1000`, in Wh.
+pub fn parse_ranges(text: &str) -> Result<Vec<RangeClause>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(
+            |item| match item.split(':').collect::<Vec<_>>().as_slice() {
+                [f, lo, hi] => Ok(RangeClause {
+                    field: field_of(f)?,
+                    lo: wh(lo)?,
+                    hi: wh(hi)?,
+                }),
+                _ => Err(StudyError::usage(format!(
+                    "`{item}` is not a range FIELD:LO:HI"
+                ))),
+            },
+        )
+        .collect()
+}
+
+/// Parses a meter filter (Tremel §2.1's filtered queries): `ids:3/17/40`
+/// or `FIELD:LO:HI` (the meters whose own value lies in the range).
+pub fn parse_filter(text: &str) -> Result<MeterFilter> {
+    match text.trim().split(':').collect::<Vec<_>>().as_slice() {
+        ["ids", list] => {
+            let mut ids = list
+                .split('/')
+                .map(|x| {
+                    x.trim()
+                        .parse::<u32>()
+                        .map_err(|_| StudyError::usage(format!("`{x}` is not a meter id")))
+                })
+                .collect::<Result<Vec<u32>>>()?;
+            ids.sort_unstable();
+            ids.dedup();
+            Ok(MeterFilter::Ids(ids))
+        }
+        [f, lo, hi] => Ok(MeterFilter::Field {
+            field: field_of(f)?,
+            lo: wh(lo)?,
+            hi: wh(hi)?,
+        }),
+        _ => Err(StudyError::usage(format!(
+            "`{text}` is not a filter (ids:A/B/C or FIELD:LO:HI)"
+        ))),
+    }
 }
 
 /// What to run.
@@ -139,7 +205,11 @@ pub fn rows(
             if !keep(i) {
                 continue;
             }
-            if let Some(p) = m.get(w as usize).and_then(|r| spec.of_record(r).ok()) {
+            let Some(r) = m.get(w as usize) else { continue };
+            if !spec.selects(i as u32, r) || !spec.in_range(r) {
+                continue;
+            }
+            if let Ok(p) = spec.of_record(r) {
                 spec.merge(&mut acc, &p);
             }
         }
