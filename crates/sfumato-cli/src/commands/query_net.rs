@@ -2,14 +2,10 @@
 //! hosts (OS processes) over TLS on loopback, with real onions, reported
 //! as the simulator's runs are.
 
-use sfumato_protocol::Time;
-use sfumato_protocol::tremel::QuerySpec;
 use sfumato_sim::RunInfo;
 use sfumato_study::tremel::data::MeterRecords;
 use sfumato_study::tremel::network::{create, merge};
-use sfumato_study::tremel::{
-    ClientTraffic, Deployment, QueryOutcome, QueryStudy, TremelPlan, rows,
-};
+use sfumato_study::tremel::{ClientTraffic, QueryOutcome, QueryStudy, plan, rows};
 use sfumato_study::up::{UpOptions, up as bring_up};
 
 use crate::cli_query::QueryRunArgs;
@@ -18,29 +14,14 @@ use crate::commands::query_run::report;
 use crate::error::CliError;
 use crate::output::Output;
 
-/// Runs `d` over the network and reports it.
+/// Runs study `s` over the network and reports it.
 pub(crate) fn run(
     args: &QueryRunArgs,
-    d: Deployment,
-    spec: QuerySpec,
+    s: &QueryStudy,
     records: &MeterRecords,
-    every: Time,
     out: &mut Output,
 ) -> Result<(), CliError> {
-    if args.queries == 0 || args.queries as usize > records.windows() {
-        return Err(CliError::usage(format!(
-            "--queries must be 1 to {}",
-            records.windows()
-        )));
-    }
-    let queries = TremelPlan::periodic_queries(Time::ZERO, every, args.queries, &spec);
-    let plan = TremelPlan::new(&d, records.records.clone(), queries)?;
-    if args.queries > 1 && every < plan.query_span() {
-        return Err(CliError::usage(format!(
-            "queries every {every} overlap: one takes up to {} (give --every)",
-            plan.query_span()
-        )));
-    }
+    let plan = plan(s, records)?;
     let dir = args.dir.clone().unwrap_or_else(temp_dir);
     let name = dir
         .file_name()
@@ -84,7 +65,7 @@ pub(crate) fn run(
         size: plan.size,
         t: plan.params.t,
         rounds: plan.params.overlay_rounds(&plan.overlay),
-        rows: rows(&spec, records, &merged.answers, &[]),
+        rows: rows(&s.spec, records, &merged.answers, &[]),
         failed: Vec::new(),
         traffic,
         insecure: false,
@@ -101,17 +82,7 @@ pub(crate) fn run(
         .fold(sfumato_net::CounterSnapshot::default(), |a, h| {
             a.merged(&h.facts.counters)
         });
-    let study = QueryStudy {
-        deployment: d,
-        spec,
-        queries: args.queries,
-        every,
-        fail_at_start: 0,
-        crashes: Vec::new(),
-        costs: None,
-        workers: 1,
-    };
-    report(args, &study, &outcome, None, out)?;
+    report(args, s, &outcome, None, out)?;
     if !out.is_json() {
         out.line(format!(
             "network: {} hosts (OS processes) over TLS on loopback, {:.1} s of wall time; handlers used {:.1} s of CPU",

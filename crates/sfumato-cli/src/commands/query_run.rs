@@ -7,8 +7,8 @@ use sfumato_protocol::{NodeId, Time};
 use sfumato_study::tremel::costs::{OnionCosts, measure};
 use sfumato_study::tremel::data::{MeterRecords, generate};
 use sfumato_study::tremel::{
-    Crypto, Deployment, QueryOutcome, QueryStudy, TremelPlan, parse_filter, parse_ranges,
-    parse_spec, run as run_study,
+    Crypto, Deployment, QueryOutcome, QueryStudy, parse_filter, parse_ranges, parse_spec,
+    run as run_study,
 };
 use sfumato_traces::Resolution;
 
@@ -106,23 +106,17 @@ pub(crate) fn run(args: &QueryRunArgs, out: &mut Output) -> Result<(), CliError>
         .collect::<Result<Vec<_>, _>>()?;
     let costs = match args.costs {
         CostsArg::None => None,
-        CostsArg::Measured => {
-            let plan = TremelPlan::new(&d, records.records.clone(), Vec::new())?;
-            Some(measure(&plan.formats, 20)?)
-        }
+        CostsArg::Measured => Some(measure(&d.formats(records.fields())?, 20)?),
     };
     for (node, _) in &crashes {
         if u64::from(node.0) > args.deployment.meters * 2 {
             return Err(CliError::usage(format!("--crash: no node {}", node.0)));
         }
     }
-    if args.network {
-        if !crashes.is_empty() || args.fail > 0 {
-            return Err(CliError::usage(
-                "--fail and --crash are the simulator's; over the network, kill hosts instead (sfumato net up --kill)",
-            ));
-        }
-        return crate::commands::query_net::run(args, d, spec, &records, every, out);
+    if args.network && (!crashes.is_empty() || args.fail > 0) {
+        return Err(CliError::usage(
+            "--fail and --crash are the simulator's; over the network, kill hosts instead (sfumato net up --kill)",
+        ));
     }
     let study = QueryStudy {
         deployment: d,
@@ -134,6 +128,9 @@ pub(crate) fn run(args: &QueryRunArgs, out: &mut Output) -> Result<(), CliError>
         costs,
         workers: args.workers as usize,
     };
+    if args.network {
+        return crate::commands::query_net::run(args, &study, &records, out);
+    }
     let o = run_study(&study, &records)?;
     report(args, &study, &o, costs.as_ref(), out)
 }

@@ -32,6 +32,16 @@ pub struct MeterRecords {
 }
 
 impl MeterRecords {
+    /// Fields per record (at least 1).
+    pub fn fields(&self) -> usize {
+        self.records
+            .iter()
+            .flat_map(|m| m.iter().map(Vec::len))
+            .max()
+            .unwrap_or(0)
+            .max(1)
+    }
+
     /// Windows per meter.
     pub fn windows(&self) -> usize {
         self.records.first().map_or(0, Vec::len)

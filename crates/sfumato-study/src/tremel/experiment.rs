@@ -11,7 +11,7 @@ use sfumato_traces::Resolution;
 use crate::error::Result;
 use crate::tremel::costs::{OnionCosts, measure};
 use crate::tremel::data::{FIELD_DSM, FIELD_TOTAL, MeterRecords, generate};
-use crate::tremel::plan::{Crypto, Deployment, TremelPlan};
+use crate::tremel::plan::{Crypto, Deployment};
 use crate::tremel::study::{QueryOutcome, QueryStudy, run};
 
 /// Figure 5: 1,019 meters with heating and cooling, a query every half
@@ -100,8 +100,7 @@ pub fn onion_costs(meters: u64, setup: &ScaleSetup) -> Result<OnionCosts> {
     let mut d = Deployment::new(meters, setup.seed);
     d.variant = setup.variant;
     d.t = setup.t;
-    let plan = TremelPlan::new(&d, vec![vec![vec![0, 0]]; meters as usize], Vec::new())?;
-    measure(&plan.formats, 20)
+    measure(&d.formats(2)?, 20)
 }
 
 /// One query on `meters` generated meters, with the stand-in and the
@@ -126,11 +125,11 @@ pub fn scale_point(
     d.t = setup.t;
     d.round_length = setup.round;
     d.crypto = Crypto::InsecurePlaintext;
-    let plan = TremelPlan::new(&d, vec![vec![vec![0, 0]]; meters as usize], Vec::new())?;
+    let (_, params) = d.params()?;
     let fail = match (failures, setup.fail_share) {
         (false, _) => 0,
-        (true, Some(share)) => (share * plan.params.n as f64).round() as u32,
-        (true, None) => plan.params.t,
+        (true, Some(share)) => (share * params.n as f64).round() as u32,
+        (true, None) => params.t,
     };
     let study = QueryStudy {
         deployment: d,

@@ -13,5 +13,5 @@ pub mod study;
 pub use plan::{Crypto, Deployment, TremelPlan, simulated_key};
 pub use simulate::{ClientTraffic, SimOptions, SimOutcome, simulate};
 pub use study::{
-    QueryOutcome, QueryRow, QueryStudy, parse_filter, parse_ranges, parse_spec, rows, run,
+    QueryOutcome, QueryRow, QueryStudy, parse_filter, parse_ranges, parse_spec, plan, rows, run,
 };

@@ -102,6 +102,30 @@ impl Deployment {
         self.echo_rounds = (sending + spare).clamp(2, 1000) as u32;
     }
 
+    /// How the meters fill the overlay (Tremel §7.2), and the public
+    /// parameters of the deployment.
+    pub fn params(&self) -> Result<(SizePlan, TremelParams)> {
+        let size =
+            SizePlan::for_population(self.meters).map_err(|e| StudyError::usage(e.to_string()))?;
+        let params = TremelParams {
+            n: size.size,
+            t: self.t_for(size.size),
+            variant: self.variant,
+            echo: self.echo,
+            echo_rounds: self.echo_rounds,
+            round_length: self.round_length,
+            level_timeout: self.level_timeout,
+            result_timeout: self.result_timeout,
+        };
+        Ok((size, params))
+    }
+
+    /// The packet formats for records of `fields` fields.
+    pub fn formats(&self, fields: usize) -> Result<Formats> {
+        Formats::for_deployment(&self.params()?.1, fields)
+            .map_err(|e| StudyError::usage(e.to_string()))
+    }
+
     /// `t` for an overlay of `n` nodes: the given one, or `⌈log₂ n⌉`.
     pub fn t_for(&self, n: u64) -> u32 {
         self.t.unwrap_or(64 - (n.max(2) - 1).leading_zeros())
@@ -160,20 +184,8 @@ impl TremelPlan {
                 records.len()
             )));
         }
-        let size =
-            SizePlan::for_population(d.meters).map_err(|e| StudyError::usage(e.to_string()))?;
+        let (size, params) = d.params()?;
         let n = size.size;
-        let t = d.t_for(n);
-        let params = TremelParams {
-            n,
-            t,
-            variant: d.variant,
-            echo: d.echo,
-            echo_rounds: d.echo_rounds,
-            round_length: d.round_length,
-            level_timeout: d.level_timeout,
-            result_timeout: d.result_timeout,
-        };
         let overlay = params
             .overlay()
             .map_err(|e| StudyError::usage(e.to_string()))?;
@@ -191,8 +203,7 @@ impl TremelPlan {
                 )));
             }
         }
-        let formats = Formats::for_deployment(&params, fields)
-            .map_err(|e| StudyError::usage(e.to_string()))?;
+        let formats = d.formats(fields)?;
         let keys = (d.crypto == Crypto::Real).then(|| {
             Arc::new(
                 (0..n as u32)

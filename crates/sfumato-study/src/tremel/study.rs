@@ -21,15 +21,7 @@ use crate::tremel::simulate::{ClientTraffic, SimOptions, simulate};
 /// `min:total`, `max:dsm`, `histogram:total:0/500/1000` (edges in Wh),
 /// comma-separated. Fields are `total` (0) and `dsm` (1), or numbers.
 pub fn parse_spec(text: &str) -> Result<QuerySpec> {
-    let field = |f: &str| -> Result<u16> {
-        match f {
-            "total" => Ok(0),
-            "dsm" => Ok(1),
-            n => n.parse::<u16>().map_err(|_| {
-                StudyError::usage(format!("`{f}` is not a field (total, dsm, or a number)"))
-            }),
-        }
-    };
+    let field = field_of;
     let mut out = Vec::new();
     for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let parts: Vec<&str> = item.split(':').collect();
@@ -228,8 +220,10 @@ pub fn rows(
         .collect()
 }
 
-/// Runs `s` on `records`.
-pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
+/// The deployment of `s` on `records`: its queries, one per window from
+/// the first, every `s.every` (which must not let them overlap), and, with
+/// measured costs, a direct Echo sized for them.
+pub fn plan(s: &QueryStudy, records: &MeterRecords) -> Result<TremelPlan> {
     let windows = records.windows() as u32;
     if s.queries == 0 || s.queries > windows {
         return Err(StudyError::usage(format!(
@@ -240,10 +234,8 @@ pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
         TremelPlan::periodic_queries(Time::ZERO, s.every, s.queries, &s.spec);
     let mut d = s.deployment.clone();
     if let Some(c) = &s.costs {
-        let n = SizePlan::for_population(d.meters)
-            .map_err(|e| StudyError::usage(e.to_string()))?
-            .size;
-        d.fit_echo(d.t_for(n), c.seal_layer, c.peel_layer);
+        let t = d.params()?.1.t;
+        d.fit_echo(t, c.seal_layer, c.peel_layer);
     }
     let plan = TremelPlan::new(&d, records.records.clone(), queries)?;
     if s.every < plan.query_span() && s.queries > 1 {
@@ -253,6 +245,12 @@ pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
             plan.query_span()
         )));
     }
+    Ok(plan)
+}
+
+/// Runs `s` on `records`.
+pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
+    let plan = plan(s, records)?;
     let n = plan.params.n;
     if u64::from(s.fail_at_start) >= n {
         return Err(StudyError::usage(format!(
