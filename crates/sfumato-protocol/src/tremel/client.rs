@@ -42,6 +42,8 @@ use crate::tremel::onions::{OnionSuite, PeeledLayer, WORK_PEEL_LAYER, WORK_SEAL_
 use crate::tremel::params::{Echo, TreePlace, TremelParams, Variant};
 use crate::tremel::route::Route;
 
+mod bft;
+
 /// Most messages of future queries a client buffers.
 const MAX_BUFFERED: usize = 4096;
 
@@ -70,6 +72,25 @@ pub struct ClientStats {
     pub overlapping_multicasts: u64,
     /// Receivers no path reached within the phase.
     pub unroutable: u64,
+    /// Byzantine variant: Ed25519 signatures made (messages, endorsements).
+    #[serde(default)]
+    pub signatures: u64,
+    /// Byzantine variant: Ed25519 signatures checked.
+    #[serde(default)]
+    pub verifications: u64,
+    /// Byzantine variant: owner signatures of tuples checked (RSA).
+    #[serde(default)]
+    pub tuple_checks: u64,
+    /// Byzantine variant: agreement relays sent.
+    #[serde(default)]
+    pub relays: u64,
+    /// Byzantine variant: tuples refused by the pollution filter.
+    #[serde(default)]
+    pub polluted: u64,
+    /// Byzantine variant: tuples whose owner signature arrived too late
+    /// for the Shuffle.
+    #[serde(default)]
+    pub late_signatures: u64,
 }
 
 /// Hashes flood identifiers, which are uniformly random: one
@@ -116,6 +137,12 @@ impl ClientStats {
         self.refused += o.refused;
         self.overlapping_multicasts += o.overlapping_multicasts;
         self.unroutable += o.unroutable;
+        self.signatures += o.signatures;
+        self.verifications += o.verifications;
+        self.tuple_checks += o.tuple_checks;
+        self.relays += o.relays;
+        self.polluted += o.polluted;
+        self.late_signatures += o.late_signatures;
     }
 }
 
@@ -141,6 +168,8 @@ struct Running<P> {
     children: BTreeMap<u32, GroupPartial>,
     aggregating: bool,
     reported: bool,
+    /// Byzantine variant: the agreements on the tuples this node proxies.
+    bft: bft::BftRun,
 }
 
 /// A client.
@@ -158,6 +187,13 @@ pub struct Client<S: OnionSuite> {
     running: Option<Running<S::Packet>>,
     buffered: Vec<(NodeId, TremelMessage<S::Packet>)>,
     stats: ClientStats,
+    /// Byzantine variant: this meter's tuple waiting for the owner's
+    /// signature.
+    pending: Option<bft::Pending<S>>,
+    /// A simulated Byzantine meter that sends its records unclamped (the
+    /// pollution the range clause must stop, §6.4). Set only by the
+    /// simulator's adversaries.
+    unclamped: bool,
 }
 
 impl<S: OnionSuite> Client<S> {
@@ -181,7 +217,22 @@ impl<S: OnionSuite> Client<S> {
             running: None,
             buffered: Vec::new(),
             stats: ClientStats::default(),
+            pending: None,
+            unclamped: false,
         }
+    }
+
+    /// The same client with other records.
+    pub fn with_records(mut self, records: Option<Vec<Vec<i64>>>) -> Client<S> {
+        self.records = records;
+        self
+    }
+
+    /// Makes this client a **Byzantine** meter that contributes its records
+    /// unclamped, whatever the query's range (simulated adversaries only).
+    pub fn byzantine_unclamped(mut self) -> Client<S> {
+        self.unclamped = true;
+        self
     }
 
     /// What it did so far.
@@ -220,6 +271,24 @@ impl<S: OnionSuite> Client<S> {
         msg: TremelMessage<S::Packet>,
         ctx: &mut NodeContext<'_, TremelNode<S>>,
     ) {
+        let msg = if self.params.variant == Variant::Byzantine {
+            match self.open_envelope(from, msg, ctx) {
+                Some(m) => m,
+                None => return,
+            }
+        } else {
+            msg
+        };
+        self.dispatch(from, msg, ctx);
+    }
+
+    /// Handles a message whose envelope, if any, was checked.
+    fn dispatch(
+        &mut self,
+        from: NodeId,
+        msg: TremelMessage<S::Packet>,
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
         let current = self.running.as_ref().map(|r| r.req.number);
         match msg {
             TremelMessage::Query(req) => {
@@ -233,10 +302,11 @@ impl<S: OnionSuite> Client<S> {
                 self.begin(req, ctx);
                 let buffered = std::mem::take(&mut self.buffered);
                 for (from, msg) in buffered {
-                    self.on_message(from, msg, ctx);
+                    self.dispatch(from, msg, ctx);
                 }
             }
             TremelMessage::Round { query, .. }
+            | TremelMessage::Agree { query, .. }
             | TremelMessage::Partial(GroupPartial { query, .. })
                 if current.is_none_or(|c| query > c) =>
             {
@@ -274,7 +344,27 @@ impl<S: OnionSuite> Client<S> {
                 }
                 self.on_partial(from, p, ctx);
             }
-            TremelMessage::Result(_) => self.stats.refused += 1,
+            TremelMessage::Agree {
+                query,
+                round,
+                tuple,
+                endorsements,
+            } => {
+                if Some(query) != current {
+                    return;
+                }
+                self.on_agree(from, round, tuple, endorsements, ctx);
+            }
+            TremelMessage::SignReply { query, signature } => {
+                if from != self.params.owner() || Some(query) != current {
+                    self.stats.refused += 1;
+                    return;
+                }
+                self.on_sign_reply(signature, ctx);
+            }
+            TremelMessage::Result(_)
+            | TremelMessage::SignRequest { .. }
+            | TremelMessage::Signed { .. } => self.stats.refused += 1,
         }
     }
 
@@ -320,7 +410,12 @@ impl<S: OnionSuite> Client<S> {
             children: BTreeMap::new(),
             aggregating: false,
             reported: false,
+            bft: bft::BftRun::default(),
         });
+        if self.params.variant == Variant::Byzantine {
+            self.begin_bft(&req, ctx);
+            return;
+        }
         let fields = req.spec.fields_needed();
         let record = self
             .records
@@ -348,7 +443,7 @@ impl<S: OnionSuite> Client<S> {
             self.accept_tuple(tuple, ctx);
         }
         match self.params.variant {
-            Variant::Basic => self.shuffle(&req, &others, &payload, ctx),
+            Variant::Basic | Variant::Byzantine => self.shuffle(&req, &others, &payload, ctx),
             Variant::HighFailure => self.scatter(&others, &payload, ctx),
         }
     }
@@ -490,7 +585,9 @@ impl<S: OnionSuite> Client<S> {
     fn send_round(&mut self, round: u32, ctx: &mut NodeContext<'_, TremelNode<S>>) {
         let first = self.first_rounds();
         let all = self.all_rounds();
-        if round == first {
+        if self.params.variant == Variant::Byzantine {
+            self.agreement_round(round, ctx);
+        } else if round == first {
             self.second_phase(round, ctx);
         }
         let due = self
@@ -535,14 +632,15 @@ impl<S: OnionSuite> Client<S> {
         self.stats.items_sent += (items.len() + floods.len()) as u64;
         let req = run.req.clone();
         let to = self.partner(&req, round);
-        ctx.send(
-            NodeId(to),
+        self.send(
+            to,
             TremelMessage::Round {
                 query: req.number,
                 round,
                 items,
                 floods,
             },
+            ctx,
         );
         if round + 1 < all {
             ctx.set_timer(
@@ -585,6 +683,7 @@ impl<S: OnionSuite> Client<S> {
                     }
                 }
             }
+            Variant::Byzantine => {}
             Variant::HighFailure => {
                 let relayed = self
                     .running
@@ -785,6 +884,10 @@ impl<S: OnionSuite> Client<S> {
     }
 
     fn deliver(&mut self, payload: &[u8], ctx: &mut NodeContext<'_, TremelNode<S>>) {
+        if self.params.variant == Variant::Byzantine {
+            self.deliver_signed(payload, ctx);
+            return;
+        }
         match decode::<Tuple>(payload) {
             Ok(t) => self.accept_tuple(t, ctx),
             Err(_) => self.stats.refused += 1,
@@ -874,8 +977,13 @@ impl<S: OnionSuite> Client<S> {
         let spec = &run.req.spec;
         let mut partial = spec.empty();
         let mut count = 0u64;
-        for (t, _) in run.held.values() {
-            if !spec.in_range(&t.record) {
+        let used: Vec<&Tuple> = if self.params.variant == Variant::Byzantine {
+            run.bft.used()
+        } else {
+            run.held.values().map(|(t, _)| t).collect()
+        };
+        for t in used {
+            if !spec.in_range_within(&t.record, run.req.noise.as_ref()) {
                 continue;
             }
             if let Ok(p) = spec.of_record(&t.record) {
@@ -897,7 +1005,7 @@ impl<S: OnionSuite> Client<S> {
             complete,
         };
         match self.place.parent {
-            Some(parent) => ctx.send(NodeId(parent), TremelMessage::Partial(gp)),
+            Some(parent) => self.send(parent, TremelMessage::Partial(gp), ctx),
             None => ctx.send(self.params.owner(), TremelMessage::Result(gp)),
         }
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
 use crate::message::{Message, encoded_size, varint_len};
 use crate::node::Time;
 use crate::tremel::onions::WirePacket;
@@ -24,6 +25,10 @@ pub struct QueryRequest {
     pub start: Time,
     /// The overlay round that relative round 0 is.
     pub first_round: u64,
+    /// Byzantine variant: the noise meters add (none: exact values, for
+    /// unfiltered queries only, §6.6).
+    #[serde(default)]
+    pub noise: Option<crate::tremel::noise::NoisePlan>,
 }
 
 /// A meter's contribution, as its proxies see it: `(R, v, [p₁ … p_{t+1}])`
@@ -115,6 +120,26 @@ pub struct GroupPartial {
     pub complete: bool,
 }
 
+/// A tuple's encoding with the owner's unblinded signature of it
+/// (Byzantine variant, §5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedTupleBytes {
+    /// The [`Tuple`]'s postcard encoding, as signed.
+    pub tuple: Vec<u8>,
+    /// The owner's signature (RFC 9474: the RSA-PSS signature, then the
+    /// 32-byte randomizer).
+    pub signature: Vec<u8>,
+}
+
+/// A proxy's endorsement on the wire (see [`crate::tremel::crusader`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndorsementBytes {
+    /// The proxy.
+    pub proxy: u32,
+    /// Its 64-byte signature.
+    pub signature: Vec<u8>,
+}
+
 /// A Tremel message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TremelMessage<P> {
@@ -144,6 +169,50 @@ pub enum TremelMessage<P> {
     Partial(GroupPartial),
     /// Group leader → owner.
     Result(GroupPartial),
+    /// Byzantine variant, Setup: meter → owner, its tuple blinded for the
+    /// owner's signature (one per meter and query).
+    SignRequest {
+        /// The query number.
+        query: u64,
+        /// The blinded tuple.
+        request: Vec<u8>,
+    },
+    /// Byzantine variant, Setup: owner → meter, the blinded signature.
+    SignReply {
+        /// The query number.
+        query: u64,
+        /// The blinded signature.
+        signature: Vec<u8>,
+    },
+    /// Byzantine variant, Agreement round `round`: a proxy relays an
+    /// owner-signed tuple it accepted, with its endorsements, to the
+    /// tuple's other proxies.
+    Agree {
+        /// The query number.
+        query: u64,
+        /// The agreement round (1 to `t + 1`).
+        round: u32,
+        /// The tuple.
+        tuple: SignedTupleBytes,
+        /// Endorsements of distinct proxies.
+        endorsements: Vec<EndorsementBytes>,
+    },
+    /// Byzantine variant: a node's message signed with its identity key
+    /// (§6.3), over `to ‖ body`.
+    Signed {
+        /// The signature.
+        signature: Vec<u8>,
+        /// The message.
+        body: Box<TremelMessage<P>>,
+    },
+}
+
+/// What a node signs when it sends `body` to `to` (Byzantine variant).
+pub fn envelope_bytes<P: Serialize>(to: u32, body: &TremelMessage<P>) -> Result<Vec<u8>> {
+    let mut bytes = b"sfumato/tremel/envelope/v1".to_vec();
+    bytes.extend_from_slice(&to.to_le_bytes());
+    bytes.extend_from_slice(&crate::message::encode(body)?);
+    Ok(bytes)
 }
 
 impl<P: WirePacket> Message for TremelMessage<P> {
@@ -163,6 +232,9 @@ impl<P: WirePacket> Message for TremelMessage<P> {
                     + floods.iter().map(FloodItem::wire_len).sum::<usize>()
             }
             TremelMessage::Echo { query, sealed } => 1 + varint_len(*query) + sealed.wire_len(),
+            TremelMessage::Signed { signature, body } => {
+                1 + varint_len(signature.len() as u64) + signature.len() + body.encoded_len()
+            }
             other => encoded_size(other),
         }
     }
@@ -206,12 +278,22 @@ mod tests {
                 query: 300,
                 sealed: p(),
             },
+            TremelMessage::Signed {
+                signature: vec![3; 64],
+                body: Box::new(TremelMessage::Round {
+                    query: 1,
+                    round: 7,
+                    items: vec![Item::Onion(p())],
+                    floods: vec![],
+                }),
+            },
             TremelMessage::Query(QueryRequest {
                 number: 1,
                 window: 2,
                 spec: QuerySpec::new(vec![Aggregate::Count]).unwrap(),
                 start: Time(5),
                 first_round: 9,
+                noise: None,
             }),
         ];
         for m in msgs {

@@ -57,11 +57,16 @@ impl Formats {
     pub fn for_deployment(params: &TremelParams, fields: usize) -> Result<Formats> {
         let overlay = params.overlay()?;
         // Postcard varints: u64 ≤ 10 bytes, u32 ≤ 5, lengths ≤ 5.
-        let capacity = 10 + 10 + 5 + 10 * fields + 5 + 5 * params.groups() as usize;
+        let mut capacity = 10 + 10 + 5 + 10 * fields + 5 + 5 * params.groups() as usize;
+        if params.variant == Variant::Byzantine {
+            // The owner's RSA signature (up to 4096 bits) and randomizer,
+            // and the lengths of the signed tuple's two parts.
+            capacity += 512 + 32 + 10;
+        }
         let capacity = u32::try_from(capacity)
             .map_err(|_| ProtocolError::invalid("fields", "tuples would be too large"))?;
         let layers = match params.variant {
-            Variant::Basic => params.first_phase_rounds(&overlay),
+            Variant::Basic | Variant::Byzantine => params.first_phase_rounds(&overlay),
             Variant::HighFailure => 2,
         };
         let bad = |e: sfumato_crypto::CryptoError| ProtocolError::invalid("onion", e.to_string());

@@ -21,6 +21,8 @@ use rand_core::{CryptoRng, SeedableRng};
 use sfumato_crypto::symmetric::{PairwiseKey, Prf, PrfNonce};
 use sfumato_dp::{DiscreteLaplace, ExactScale, NoiseSampler, PolyaShare};
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{ProtocolError, Result};
 
 /// The PRF domain of paired noise (distinct from every other use of a
@@ -66,6 +68,88 @@ pub fn contribution(v: i64, lo: i64, hi: i64, share: i64, z_out: i64, z_in: i64)
         .saturating_add(share)
         .saturating_add(z_out)
         .saturating_sub(z_in)
+}
+
+/// The noise of one summed field (Byzantine variant), fixed by the owner's
+/// planner and broadcast with the query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldNoise {
+    /// The field.
+    pub field: u16,
+    /// `λ_sum` as `num / den`: the honest shares sum to `DLap(λ_sum)`.
+    pub sum_scale: (u64, u64),
+    /// `λ_rec` as `num / den`: each pair's noise is `DLap(λ_rec)`.
+    pub record_scale: (u64, u64),
+    /// The pollution filter's slack `B`: a proxy refuses a tuple whose
+    /// value lies outside `[lo − B, hi + B]` (see [`band`]).
+    pub band: i64,
+}
+
+/// A query's noise (Byzantine variant, docs/tremel-bft.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoisePlan {
+    /// Honest meters the aggregate shares are calibrated for (`n − t − f`).
+    pub parties: u64,
+    /// Meters: identifiers `0 … meters − 1` contribute; the spares above
+    /// them do not, so a pair with a spare draws no paired noise.
+    pub meters: u64,
+    /// One entry per summed field.
+    pub fields: Vec<FieldNoise>,
+}
+
+impl FieldNoise {
+    /// `λ_sum`.
+    pub fn sum(&self) -> Result<ExactScale> {
+        scale(self.sum_scale)
+    }
+
+    /// `λ_rec`.
+    pub fn record(&self) -> Result<ExactScale> {
+        scale(self.record_scale)
+    }
+}
+
+fn scale((num, den): (u64, u64)) -> Result<ExactScale> {
+    ExactScale::new(num, den).map_err(|e| ProtocolError::invalid("noise scale", e.to_string()))
+}
+
+impl NoisePlan {
+    /// Checks the plan (also one received from the network).
+    pub fn validate(&self) -> Result<()> {
+        if self.parties == 0 || self.fields.is_empty() {
+            return Err(ProtocolError::invalid(
+                "noise",
+                "a noise plan needs parties and fields",
+            ));
+        }
+        for f in &self.fields {
+            f.sum()?;
+            f.record()?;
+            if f.band < 0 {
+                return Err(ProtocolError::invalid("noise", "a negative band"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The noise of `field`, if it is summed with noise.
+    pub fn field(&self, field: u16) -> Option<&FieldNoise> {
+        self.fields.iter().find(|f| f.field == field)
+    }
+}
+
+/// The pollution filter's slack: a bound `B` with
+/// `P(|η + z_out − z_in| > B) ≤ β` for an honest tuple. A Pólya share is
+/// stochastically smaller in magnitude than the whole discrete Laplace
+/// (its shape is `1/parties ≤ 1`), and `P(|DLap(λ)| > b) ≤ 2e^{−b/λ}`, so
+/// by a union bound over the three terms `B = (λ_sum + 2λ_rec)·ln(6/β)`.
+pub fn band(sum_scale: f64, record_scale: f64, beta: f64) -> i64 {
+    let b = (sum_scale + 2.0 * record_scale) * (6.0 / beta).ln();
+    if b.is_finite() && b < 9.0e18 {
+        b.ceil() as i64
+    } else {
+        i64::MAX / 4
+    }
 }
 
 #[cfg(test)]

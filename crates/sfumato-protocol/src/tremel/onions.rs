@@ -8,9 +8,12 @@ use core::fmt::Debug;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use sfumato_crypto::blind::{BlindedSignature, Blinding, OwnerPublicKey, TupleSignature};
 use sfumato_crypto::symmetric::{
-    AgreementKeyPair, AgreementPublicKey, HopInstruction, OnionFormat, Peeled,
+    AgreementKeyPair, AgreementPublicKey, HopInstruction, OnionFormat, PairwiseKey, Peeled,
+    Signature, SigningKey, VerifyingKey, pairwise_key,
 };
+use sha2::{Digest, Sha256};
 
 use crate::error::{ProtocolError, Result};
 use crate::message::varint_len;
@@ -61,6 +64,97 @@ pub trait OnionSuite: Clone + Send + 'static {
 
     /// Opens a sealed box for this node.
     fn open_box(&self, packet: &Self::Packet) -> Result<Vec<u8>>;
+
+    /// Byzantine variant (§5.2, §6.3): what a meter keeps between blinding
+    /// its tuple and unblinding the owner's signature.
+    type Blinding: Debug + Send + Sync + 'static;
+
+    /// Signs `bytes` with this node's identity key (Ed25519).
+    fn sign(&self, bytes: &[u8]) -> Result<[u8; 64]>;
+
+    /// Whether `sig` is node `signer`'s signature of `bytes`.
+    fn verify(&self, signer: u32, bytes: &[u8], sig: &[u8; 64]) -> bool;
+
+    /// The X25519 pairwise key of this node and `other`, for paired noise
+    /// (§6.6): both ends derive it with no message.
+    fn pair_key(&self, other: u32) -> Result<PairwiseKey>;
+
+    /// Blinds a tuple's encoding for the owner's signature (RFC 9474).
+    fn blind_tuple(&self, rng: &mut NodeRng, bytes: &[u8]) -> Result<(Vec<u8>, Self::Blinding)>;
+
+    /// Unblinds the owner's signature of a blinded tuple: the signature a
+    /// proxy checks with [`OnionSuite::verify_tuple`].
+    fn finalize_tuple(
+        &self,
+        blinded: &[u8],
+        blinding: &Self::Blinding,
+        bytes: &[u8],
+    ) -> Result<Vec<u8>>;
+
+    /// Whether `sig` is the owner's signature of the tuple `bytes`.
+    fn verify_tuple(&self, bytes: &[u8], sig: &[u8]) -> bool;
+}
+
+/// Work labels of the Byzantine variant's public-key operations, charged
+/// with their measured costs.
+pub mod work {
+    /// An Ed25519 signature.
+    pub const SIGN: &str = "ed25519-sign";
+    /// An Ed25519 verification.
+    pub const VERIFY: &str = "ed25519-verify";
+    /// Blinding and unblinding a tuple (RFC 9474, the meter's side).
+    pub const BLIND: &str = "rsa-blind";
+    /// The owner's blind signature.
+    pub const OWNER_SIGN: &str = "rsa-blind-sign";
+    /// A proxy's check of the owner's signature.
+    pub const TUPLE_VERIFY: &str = "rsa-verify";
+    /// An X25519 pairwise key.
+    pub const PAIR_KEY: &str = "x25519-pair-key";
+}
+
+/// The Byzantine variant's keys for real cryptography: the node's Ed25519
+/// identity, everyone's verifying keys, and the owner's RSA public key.
+#[derive(Clone)]
+pub struct ByzantineKeys {
+    /// This node's identity key.
+    pub identity: Arc<SigningKey>,
+    /// Every node's verifying key, by id.
+    pub identities: Arc<Vec<VerifyingKey>>,
+    /// The owner's blind-signature key.
+    pub owner: Arc<OwnerPublicKey>,
+}
+
+/// The length the simulation stand-in reports for the owner's signature
+/// (RSA-2048 and its 32-byte randomizer).
+pub const STAND_IN_OWNER_SIGNATURE_LEN: usize = 256 + 32;
+
+/// The **insecure** stand-in for the owner's blind signature: a public hash
+/// of the tuple that anyone could compute (simulation only). Reports of
+/// runs that use it say so.
+pub fn insecure_owner_tag(bytes: &[u8]) -> Vec<u8> {
+    let h: [u8; 32] = Sha256::new()
+        .chain_update(b"sfumato/tremel/INSECURE-owner-signature-stand-in")
+        .chain_update(bytes)
+        .finalize()
+        .into();
+    let mut out = vec![0u8; STAND_IN_OWNER_SIGNATURE_LEN];
+    out[..32].copy_from_slice(&h);
+    out
+}
+
+/// The **insecure** stand-in's tag for node `signer`'s signature: the id
+/// and a public hash of the bytes.
+fn insecure_signature(signer: u32, bytes: &[u8]) -> [u8; 64] {
+    let h: [u8; 32] = Sha256::new()
+        .chain_update(b"sfumato/tremel/INSECURE-signature-stand-in")
+        .chain_update(signer.to_le_bytes())
+        .chain_update(bytes)
+        .finalize()
+        .into();
+    let mut out = [0u8; 64];
+    out[..4].copy_from_slice(&signer.to_le_bytes());
+    out[4..36].copy_from_slice(&h);
+    out
 }
 
 /// A peeled layer, in the suite's packet type.
@@ -106,6 +200,7 @@ pub struct RealOnions {
     me: Arc<AgreementKeyPair>,
     directory: Arc<Vec<AgreementPublicKey>>,
     formats: Formats,
+    byzantine: Option<ByzantineKeys>,
 }
 
 impl Debug for RealOnions {
@@ -128,7 +223,20 @@ impl RealOnions {
             me,
             directory,
             formats,
+            byzantine: None,
         }
+    }
+
+    /// With the Byzantine variant's keys.
+    pub fn with_byzantine(mut self, keys: ByzantineKeys) -> RealOnions {
+        self.byzantine = Some(keys);
+        self
+    }
+
+    fn byzantine(&self) -> Result<&ByzantineKeys> {
+        self.byzantine.as_ref().ok_or_else(|| {
+            ProtocolError::invalid("keys", "this node has no Byzantine-variant keys")
+        })
     }
 
     fn key_of(&self, node: u32) -> Result<&AgreementPublicKey> {
@@ -206,6 +314,63 @@ impl OnionSuite for RealOnions {
                 "a sealed box that forwards".to_string(),
             )),
         }
+    }
+    type Blinding = Blinding;
+
+    fn sign(&self, bytes: &[u8]) -> Result<[u8; 64]> {
+        Ok(self.byzantine()?.identity.sign(bytes).to_bytes())
+    }
+
+    fn verify(&self, signer: u32, bytes: &[u8], sig: &[u8; 64]) -> bool {
+        let Ok(keys) = self.byzantine() else {
+            return false;
+        };
+        let Some(key) = keys.identities.get(signer as usize) else {
+            return false;
+        };
+        Signature::from_bytes(sig).is_ok_and(|s| key.verify(bytes, &s).is_ok())
+    }
+
+    fn pair_key(&self, other: u32) -> Result<PairwiseKey> {
+        pairwise_key(
+            &self.me,
+            self.key_of(other)?,
+            b"sfumato/tremel/pair-noise/v1",
+        )
+        .map_err(crypto)
+    }
+
+    fn blind_tuple(&self, rng: &mut NodeRng, bytes: &[u8]) -> Result<(Vec<u8>, Blinding)> {
+        let (request, blinding) = self.byzantine()?.owner.blind(rng, bytes).map_err(crypto)?;
+        Ok((request.0, blinding))
+    }
+
+    fn finalize_tuple(&self, blinded: &[u8], blinding: &Blinding, bytes: &[u8]) -> Result<Vec<u8>> {
+        let sig = self
+            .byzantine()?
+            .owner
+            .finalize(&BlindedSignature(blinded.to_vec()), blinding, bytes)
+            .map_err(crypto)?;
+        let mut out = sig.signature;
+        out.extend_from_slice(&sig.randomizer);
+        Ok(out)
+    }
+
+    fn verify_tuple(&self, bytes: &[u8], sig: &[u8]) -> bool {
+        let Ok(keys) = self.byzantine() else {
+            return false;
+        };
+        let Some(split) = sig.len().checked_sub(32) else {
+            return false;
+        };
+        let Ok(randomizer) = <[u8; 32]>::try_from(&sig[split..]) else {
+            return false;
+        };
+        let sig = TupleSignature {
+            signature: sig[..split].to_vec(),
+            randomizer,
+        };
+        keys.owner.verify(&sig, bytes).is_ok()
     }
 }
 
@@ -343,5 +508,42 @@ impl OnionSuite for InsecurePlaintextOnions {
                 "a sealed box not for this node".into(),
             )),
         }
+    }
+    type Blinding = ();
+
+    fn sign(&self, bytes: &[u8]) -> Result<[u8; 64]> {
+        Ok(insecure_signature(self.me, bytes))
+    }
+
+    fn verify(&self, signer: u32, bytes: &[u8], sig: &[u8; 64]) -> bool {
+        *sig == insecure_signature(signer, bytes)
+    }
+
+    fn pair_key(&self, other: u32) -> Result<PairwiseKey> {
+        let (a, b) = (self.me.min(other), self.me.max(other));
+        let h: [u8; 32] = Sha256::new()
+            .chain_update(b"sfumato/tremel/INSECURE-pair-key-stand-in")
+            .chain_update(a.to_le_bytes())
+            .chain_update(b.to_le_bytes())
+            .finalize()
+            .into();
+        Ok(PairwiseKey::from_bytes(&h))
+    }
+
+    fn blind_tuple(&self, _rng: &mut NodeRng, bytes: &[u8]) -> Result<(Vec<u8>, ())> {
+        Ok((bytes.to_vec(), ()))
+    }
+
+    fn finalize_tuple(&self, blinded: &[u8], _: &(), bytes: &[u8]) -> Result<Vec<u8>> {
+        if blinded != insecure_owner_tag(bytes).as_slice() {
+            return Err(ProtocolError::Malformed(
+                "the owner's signature does not match the tuple".into(),
+            ));
+        }
+        Ok(blinded.to_vec())
+    }
+
+    fn verify_tuple(&self, bytes: &[u8], sig: &[u8]) -> bool {
+        sig == insecure_owner_tag(bytes).as_slice()
     }
 }

@@ -32,9 +32,10 @@ use crate::context::NodeContext;
 use crate::node::{NodeId, Time};
 use crate::tremel::messages::{GroupPartial, QueryRequest, TremelMessage};
 use crate::tremel::node::{TremelEvent, TremelNode, TremelTimer};
-use crate::tremel::onions::OnionSuite;
-use crate::tremel::params::TremelParams;
+use crate::tremel::onions::{OnionSuite, work};
+use crate::tremel::params::{TremelParams, Variant};
 use crate::tremel::query::{Partial, QuerySpec};
+use crate::tremel::setup::OwnerDesk;
 
 /// A query the owner will ask.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +46,9 @@ pub struct PlannedQuery {
     pub window: u32,
     /// What to compute.
     pub spec: QuerySpec,
+    /// Byzantine variant: the noise meters add.
+    #[serde(default)]
+    pub noise: Option<crate::tremel::noise::NoisePlan>,
 }
 
 /// The owner's answer to one query.
@@ -70,6 +74,13 @@ pub struct QueryAnswer {
     pub groups_heard: u32,
     /// Groups whose result equals the accepted one.
     pub groups_agreeing: u32,
+    /// Byzantine variant: tuples the owner signed for this query.
+    #[serde(default)]
+    pub signed: u64,
+    /// Byzantine variant: signature requests refused (a second one from a
+    /// meter, or too late).
+    #[serde(default)]
+    pub sign_refused: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -78,6 +89,8 @@ struct Asked {
     asked_at: Time,
     results: BTreeMap<u32, GroupPartial>,
     decided: bool,
+    signed: u64,
+    sign_refused: u64,
 }
 
 /// The owner.
@@ -90,6 +103,8 @@ pub struct Owner {
     setup: Time,
     next_first_round: u64,
     asked: BTreeMap<u64, Asked>,
+    /// Byzantine variant: the desk that signs blinded tuples.
+    desk: Option<OwnerDesk>,
 }
 
 impl Owner {
@@ -109,7 +124,14 @@ impl Owner {
             setup,
             next_first_round: 0,
             asked: BTreeMap::new(),
+            desk: None,
         }
+    }
+
+    /// With the Byzantine variant's signing desk.
+    pub fn with_desk(mut self, desk: OwnerDesk) -> Owner {
+        self.desk = Some(desk);
+        self
     }
 
     pub(crate) fn on_start<S: OnionSuite>(&mut self, ctx: &mut NodeContext<'_, TremelNode<S>>) {
@@ -159,6 +181,7 @@ impl Owner {
             spec: q.spec.clone(),
             start: now.plus(self.setup),
             first_round: self.next_first_round,
+            noise: q.noise.clone(),
         };
         self.next_first_round = (self.next_first_round
             + u64::from(self.params.overlay_rounds(&self.overlay)))
@@ -177,8 +200,13 @@ impl Owner {
                 asked_at: now,
                 results: BTreeMap::new(),
                 decided: false,
+                signed: 0,
+                sign_refused: 0,
             },
         );
+        if let Some(desk) = self.desk.as_mut() {
+            desk.forget_before(req_number_floor(&self.asked));
+        }
     }
 
     pub(crate) fn on_message<S: OnionSuite>(
@@ -188,8 +216,13 @@ impl Owner {
         msg: TremelMessage<S::Packet>,
         ctx: &mut NodeContext<'_, TremelNode<S>>,
     ) {
-        let TremelMessage::Result(gp) = msg else {
-            return;
+        let gp = match msg {
+            TremelMessage::Result(gp) => gp,
+            TremelMessage::SignRequest { query, request } => {
+                self.on_sign_request::<S>(now, from, query, &request, ctx);
+                return;
+            }
+            _ => return,
         };
         let groups = self.params.groups();
         let Some(asked) = self.asked.get_mut(&gp.query) else {
@@ -206,7 +239,8 @@ impl Owner {
         let query = gp.query;
         asked.results.entry(gp.group).or_insert(gp);
         let heard = asked.results.len() as u32;
-        if heard == groups {
+        let byzantine = self.params.variant == Variant::Byzantine;
+        if heard == groups || (byzantine && majority(&asked.results, self.params.t).is_some()) {
             self.decide::<S>(now, query, ctx);
         } else {
             ctx.set_timer(
@@ -230,13 +264,18 @@ impl Owner {
         }
         asked.decided = true;
         let any_complete = asked.results.values().any(|r| r.complete);
-        // Most contributions among complete groups (else all); ties to the
+        // Byzantine: the result t + 1 groups sent. Otherwise the most
+        // contributions among complete groups (else all); ties to the
         // lowest group.
-        let best = asked
-            .results
-            .values()
-            .filter(|r| r.complete || !any_complete)
-            .max_by(|a, b| a.count.cmp(&b.count).then(b.group.cmp(&a.group)));
+        let best = if self.params.variant == Variant::Byzantine {
+            majority(&asked.results, self.params.t)
+        } else {
+            asked
+                .results
+                .values()
+                .filter(|r| r.complete || !any_complete)
+                .max_by(|a, b| a.count.cmp(&b.count).then(b.group.cmp(&a.group)))
+        };
         let answer = QueryAnswer {
             number: query,
             window: asked.req.window,
@@ -254,7 +293,62 @@ impl Owner {
                     .filter(|r| r.partial == b.partial && r.count == b.count)
                     .count() as u32
             }),
+            signed: asked.signed,
+            sign_refused: asked.sign_refused,
         };
         ctx.report(TremelEvent::Answered(answer));
     }
+}
+
+impl Owner {
+    /// Setup (§5.2): signs one blinded tuple per meter and query, before
+    /// the query's round 0.
+    fn on_sign_request<S: OnionSuite>(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        query: u64,
+        request: &[u8],
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) {
+        let Some(desk) = self.desk.as_mut() else {
+            return;
+        };
+        let Some(asked) = self.asked.get_mut(&query) else {
+            return;
+        };
+        if u64::from(from.0) >= self.params.n || asked.decided || now >= asked.req.start {
+            asked.sign_refused += 1;
+            return;
+        }
+        ctx.work(work::OWNER_SIGN, 1);
+        match desk.sign(ctx.rng(), from.0, query, request) {
+            Ok(signature) => {
+                asked.signed += 1;
+                ctx.send(from, TremelMessage::SignReply { query, signature });
+            }
+            Err(_) => asked.sign_refused += 1,
+        }
+    }
+}
+
+/// The result at least `t + 1` groups sent (Byzantine variant, §5.2): at
+/// most `t` groups hold a faulty node, so it is the correct groups'.
+fn majority(results: &BTreeMap<u32, GroupPartial>, t: u32) -> Option<&GroupPartial> {
+    results.values().find(|r| {
+        results
+            .values()
+            .filter(|o| o.partial == r.partial && o.count == r.count)
+            .count()
+            > t as usize
+    })
+}
+
+/// The oldest query still worth signing for: the owner forgets the desk's
+/// records of decided queries older than the undecided ones.
+fn req_number_floor(asked: &BTreeMap<u64, Asked>) -> u64 {
+    asked
+        .iter()
+        .find(|(_, a)| !a.decided)
+        .map_or(0, |(n, _)| *n)
 }

@@ -17,6 +17,10 @@ pub enum Variant {
     /// Scatter, Gather, Aggregate (Tremel §5.1): flooding through random
     /// relays, for failure rates beyond `⌈log₂ n⌉`.
     HighFailure,
+    /// Setup, Shuffle, Byzantine Agreement, Aggregate (Tremel §5.2): `2t + 1`
+    /// groups, owner-signed tuples, signed messages, the owner taking the
+    /// result `t + 1` groups agree on; with differential privacy (§6.6).
+    Byzantine,
 }
 
 impl Variant {
@@ -25,6 +29,7 @@ impl Variant {
         match self {
             Variant::Basic => "basic",
             Variant::HighFailure => "high-failure",
+            Variant::Byzantine => "bft",
         }
     }
 }
@@ -89,7 +94,8 @@ pub struct TremelParams {
     pub echo: Echo,
     /// Rounds of the direct Echo (at least 1): its copies are sent over
     /// all but the last of them, so that a proxy's sealing and its peers'
-    /// opening fit in before the Aggregate phase.
+    /// opening fit in before the Aggregate phase. In the Byzantine variant,
+    /// the overlay rounds each agreement round lasts.
     pub echo_rounds: u32,
     /// One overlay round.
     pub round_length: Time,
@@ -104,12 +110,12 @@ impl TremelParams {
     pub fn overlay(&self) -> Result<DeterministicOverlay> {
         let overlay = DeterministicOverlay::new(self.n)
             .map_err(|e| ProtocolError::invalid("n", e.to_string()))?;
-        if u64::from(self.t) + 1 > self.n {
+        if u64::from(self.groups()) > self.n {
             return Err(ProtocolError::invalid(
                 "t",
                 format!(
                     "{} aggregation groups need at least as many nodes (n = {})",
-                    u64::from(self.t) + 1,
+                    self.groups(),
                     self.n
                 ),
             ));
@@ -131,9 +137,31 @@ impl TremelParams {
         NodeId(self.n as u32)
     }
 
-    /// Aggregation groups: `t + 1`.
+    /// Aggregation groups: `t + 1`, or `2t + 1` in the Byzantine variant
+    /// (§5.2).
     pub fn groups(&self) -> u32 {
+        match self.variant {
+            Variant::Byzantine => 2 * self.t + 1,
+            _ => self.t + 1,
+        }
+    }
+
+    /// Byzantine variant: the agreement rounds, `t + 1` (see
+    /// [`crate::tremel::crusader`]), each [`TremelParams::echo_rounds`]
+    /// overlay rounds long.
+    pub fn agreement_rounds(&self) -> u32 {
         self.t + 1
+    }
+
+    /// Byzantine variant: the agreement round that relative overlay round
+    /// `r` belongs to (0 during the Shuffle).
+    pub fn agreement_round_at(&self, overlay: &DeterministicOverlay, r: u32) -> u32 {
+        let first = self.first_phase_rounds(overlay);
+        if r < first {
+            0
+        } else {
+            ((r - first) / self.echo_rounds.max(1) + 1).min(self.agreement_rounds() + 1)
+        }
     }
 
     /// The group of node `i`: groups are runs of about `n/(t+1)`
@@ -151,20 +179,21 @@ impl TremelParams {
     }
 
     /// Rounds of the first overlay phase: the Shuffle's tunneled multicast
-    /// to `t + 1` proxies, `t + 1 + 2⌈log₂ n⌉` as in the paper (§4.3, §7.1),
-    /// or the Scatter's flood of `⌈log₂ n⌉ + t` rounds.
+    /// to one proxy per group, `groups + 2⌈log₂ n⌉` as in the paper (§4.3,
+    /// §5.2, §7.1), or the Scatter's flood of `⌈log₂ n⌉ + t` rounds.
     pub fn first_phase_rounds(&self, overlay: &DeterministicOverlay) -> u32 {
         match self.variant {
-            Variant::Basic => self.groups() + 2 * overlay.rounds_to_spread(),
+            Variant::Basic | Variant::Byzantine => self.groups() + 2 * overlay.rounds_to_spread(),
             Variant::HighFailure => overlay.flood_ttl(self.t),
         }
     }
 
     /// Rounds of the second overlay phase: the Echo's encrypted multicast
     /// to the `t` other proxies (`t + ⌈log₂ n⌉`) or one round of direct
-    /// copies, or the Gather's flood.
+    /// copies, or the Gather's flood, or the `t + 1` agreement rounds.
     pub fn second_phase_rounds(&self, overlay: &DeterministicOverlay) -> u32 {
         match self.variant {
+            Variant::Byzantine => self.agreement_rounds() * self.echo_rounds.max(1),
             Variant::Basic if self.echo == Echo::Direct => self.echo_rounds.max(1),
             Variant::Basic => PathSearch::multicast(overlay, self.t as usize).horizon as u32,
             Variant::HighFailure => overlay.flood_ttl(self.t),

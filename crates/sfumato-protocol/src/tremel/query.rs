@@ -211,6 +211,50 @@ impl QuerySpec {
         })
     }
 
+    /// [`QuerySpec::in_range`] widened by each noisy field's band `B`
+    /// (the Byzantine variant's pollution filter, §6.4: an honest tuple's
+    /// noisy value leaves `[lo, hi]` but, except with probability β, not
+    /// `[lo − B, hi + B]`).
+    pub fn in_range_within(
+        &self,
+        record: &[i64],
+        noise: Option<&crate::tremel::noise::NoisePlan>,
+    ) -> bool {
+        self.ranges.iter().all(|r| {
+            let b = noise.and_then(|n| n.field(r.field)).map_or(0, |f| f.band);
+            record
+                .get(usize::from(r.field))
+                .is_some_and(|v| (r.lo.saturating_sub(b)..=r.hi.saturating_add(b)).contains(v))
+        })
+    }
+
+    /// Checks that `noise` fits this query (Byzantine variant): every
+    /// aggregate a sum or a count, every sum's field noised and ranged
+    /// (its sensitivity is the range's width).
+    pub fn check_noise(&self, noise: &crate::tremel::noise::NoisePlan) -> Result<()> {
+        noise.validate()?;
+        for a in &self.aggregates {
+            match a {
+                Aggregate::Count => {}
+                Aggregate::Sum(f) => {
+                    if noise.field(*f).is_none() || !self.ranges.iter().any(|r| r.field == *f) {
+                        return Err(ProtocolError::invalid(
+                            "noise",
+                            format!("field {f} is summed without a range and noise"),
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(ProtocolError::invalid(
+                        "noise",
+                        "differentially private queries take sums and counts only",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The partial of no tuples (the identity of [`QuerySpec::merge`]).
     pub fn empty(&self) -> Partial {
         Partial(

@@ -23,9 +23,9 @@ use crate::message::decode;
 use crate::tremel::messages::Tuple;
 
 /// The owner's signing desk for blinded tuples.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SigningDesk {
-    key: OwnerSigningKey,
+    key: std::sync::Arc<OwnerSigningKey>,
     /// Per query, the meters already served.
     served: BTreeMap<u64, BTreeSet<u32>>,
 }
@@ -33,6 +33,14 @@ pub struct SigningDesk {
 impl SigningDesk {
     /// A desk signing with `key`.
     pub fn new(key: OwnerSigningKey) -> SigningDesk {
+        SigningDesk {
+            key: std::sync::Arc::new(key),
+            served: BTreeMap::new(),
+        }
+    }
+
+    /// A desk signing with a shared key.
+    pub fn shared(key: std::sync::Arc<OwnerSigningKey>) -> SigningDesk {
         SigningDesk {
             key,
             served: BTreeMap::new(),
@@ -66,6 +74,51 @@ impl SigningDesk {
     /// anyway).
     pub fn forget_before(&mut self, query: u64) {
         self.served = self.served.split_off(&query);
+    }
+}
+
+/// The owner's desk in a deployment: real RSA blind signatures, or the
+/// **insecure** simulation stand-in (a public hash of the tuple, which the
+/// stand-in's "blinding" leaves in the clear), with the same
+/// one-signature-per-meter-and-query rule.
+#[derive(Clone, Debug)]
+pub enum OwnerDesk {
+    /// RFC 9474 blind signatures.
+    Real(SigningDesk),
+    /// The insecure stand-in: the meters already served, per query.
+    InsecureStandIn(BTreeMap<u64, BTreeSet<u32>>),
+}
+
+impl OwnerDesk {
+    /// Signs `request` from `meter` for `query`, once.
+    pub fn sign<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        meter: u32,
+        query: u64,
+        request: &[u8],
+    ) -> Result<Vec<u8>> {
+        match self {
+            OwnerDesk::Real(desk) => desk
+                .sign(rng, meter, query, &BlindRequest(request.to_vec()))
+                .map(|s| s.0),
+            OwnerDesk::InsecureStandIn(served) => {
+                if !served.entry(query).or_default().insert(meter) {
+                    return Err(ProtocolError::Malformed(format!(
+                        "meter {meter} already has a signature for query {query}"
+                    )));
+                }
+                Ok(crate::tremel::onions::insecure_owner_tag(request))
+            }
+        }
+    }
+
+    /// Forgets the queries before `query`.
+    pub fn forget_before(&mut self, query: u64) {
+        match self {
+            OwnerDesk::Real(desk) => desk.forget_before(query),
+            OwnerDesk::InsecureStandIn(served) => *served = served.split_off(&query),
+        }
     }
 }
 

@@ -2,11 +2,13 @@
 //! deployment from meters' records ([`data`], [`plan`]) and run it in the simulator
 //! ([`simulate`]).
 
+pub mod adversary;
 pub mod costs;
 pub mod data;
 pub mod experiment;
 pub mod network;
 pub mod plan;
+pub mod privacy;
 pub mod simulate;
 pub mod study;
 

@@ -3,9 +3,13 @@
 
 use std::sync::Arc;
 
+use rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
-use sfumato_crypto::symmetric::{AgreementKeyPair, AgreementPublicKey};
+use sfumato_crypto::blind::{OwnerPublicKey, OwnerSigningKey};
+use sfumato_crypto::symmetric::{AgreementKeyPair, AgreementPublicKey, SigningKey, VerifyingKey};
 use sfumato_overlay::{DeterministicOverlay, SizePlan};
+use sfumato_protocol::tremel::onions::ByzantineKeys;
+use sfumato_protocol::tremel::setup::{OwnerDesk, SigningDesk};
 use sfumato_protocol::tremel::{
     Client, Echo, Formats, InsecurePlaintextOnions, Owner, PlannedQuery, QuerySpec, RealOnions,
     TremelNode, TremelParams, Variant,
@@ -14,6 +18,10 @@ use sfumato_protocol::{NodeId, Time};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, StudyError};
+use crate::tremel::privacy::Privacy;
+
+/// The value a polluting Byzantine meter reports (Wh).
+pub const EXTREME_VALUE: i64 = 1_000_000_000_000;
 
 /// Which onion cryptography nodes use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +68,10 @@ pub struct Deployment {
     pub crypto: Crypto,
     /// The run seed.
     pub seed: u64,
+    /// Byzantine variant: the noise of differential privacy (§6.6); none
+    /// for exact answers to unfiltered queries.
+    #[serde(default)]
+    pub privacy: Option<Privacy>,
 }
 
 impl Deployment {
@@ -81,6 +93,7 @@ impl Deployment {
             setup: Time::from_millis(100),
             crypto: Crypto::InsecurePlaintext,
             seed,
+            privacy: None,
         }
     }
 }
@@ -154,6 +167,29 @@ pub struct TremelPlan {
     /// `records[meter][window]`: a meter's fields for a window.
     records: Arc<Vec<Vec<Vec<i64>>>>,
     keys: Option<Arc<Vec<AgreementPublicKey>>>,
+    byzantine_keys: Option<SimulatedByzantineKeys>,
+}
+
+/// The Byzantine variant's simulated keys: every node's Ed25519 identity
+/// and the owner's RSA key, derived from the run seed.
+#[derive(Clone, Debug)]
+struct SimulatedByzantineKeys {
+    identities: Arc<Vec<VerifyingKey>>,
+    owner: Arc<OwnerSigningKey>,
+    owner_public: Arc<OwnerPublicKey>,
+}
+
+/// A simulated node's Ed25519 identity key, derived from the run seed
+/// (simulation only).
+pub fn simulated_identity(seed: u64, node: u32) -> SigningKey {
+    let mut h = Sha256::new();
+    h.update(b"sfumato/tremel/simulated-identity/v1");
+    h.update(seed.to_le_bytes());
+    h.update(node.to_le_bytes());
+    let mut bytes: [u8; 32] = h.finalize().into();
+    let k = SigningKey::from_bytes(&bytes);
+    zeroize::Zeroize::zeroize(&mut bytes);
+    k
 }
 
 /// A simulated node's key pair, derived from the run seed (simulation
@@ -204,6 +240,41 @@ impl TremelPlan {
             }
         }
         let formats = d.formats(fields)?;
+        let mut queries = queries;
+        for q in &mut queries {
+            match (&d.privacy, params.variant) {
+                (Some(p), Variant::Byzantine) => {
+                    q.noise = Some(p.noise_plan(&q.spec, d.meters, params.t)?);
+                }
+                (Some(_), _) => {
+                    return Err(StudyError::usage(
+                        "differential privacy (--epsilon) belongs to the bft variant",
+                    ));
+                }
+                (None, Variant::Byzantine) if q.spec.filter.is_some() => {
+                    return Err(StudyError::usage(
+                        "the bft variant answers filtered queries only with noise (--epsilon, Tremel §6.6)",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let byzantine_keys = (d.crypto == Crypto::Real && params.variant == Variant::Byzantine)
+            .then(|| -> Result<SimulatedByzantineKeys> {
+                let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(d.seed ^ 0x0B5E_55ED);
+                let owner = OwnerSigningKey::generate(&mut rng, 2048)
+                    .map_err(|e| StudyError::usage(e.to_string()))?;
+                Ok(SimulatedByzantineKeys {
+                    identities: Arc::new(
+                        (0..n as u32)
+                            .map(|i| simulated_identity(d.seed, i).verifying_key())
+                            .collect(),
+                    ),
+                    owner_public: Arc::new(owner.public_key()),
+                    owner: Arc::new(owner),
+                })
+            })
+            .transpose()?;
         let keys = (d.crypto == Crypto::Real).then(|| {
             Arc::new(
                 (0..n as u32)
@@ -221,6 +292,7 @@ impl TremelPlan {
             fields,
             records: Arc::new(records),
             keys,
+            byzantine_keys,
         })
     }
 
@@ -251,12 +323,55 @@ impl TremelPlan {
     }
 
     fn owner_node<S: sfumato_protocol::tremel::OnionSuite>(&self) -> TremelNode<S> {
-        TremelNode::Owner(Box::new(Owner::new(
+        let mut owner = Owner::new(
             self.params.clone(),
             self.overlay.clone(),
             self.queries.clone(),
             self.deployment.setup,
-        )))
+        );
+        if self.params.variant == Variant::Byzantine {
+            owner = owner.with_desk(match &self.byzantine_keys {
+                Some(k) => OwnerDesk::Real(SigningDesk::shared(k.owner.clone())),
+                None => OwnerDesk::InsecureStandIn(Default::default()),
+            });
+        }
+        TremelNode::Owner(Box::new(owner))
+    }
+
+    /// Replaces meter `id`'s records by far out-of-range values and makes
+    /// it send them unclamped (a Byzantine meter polluting, §6.4).
+    fn extreme<S: sfumato_protocol::tremel::OnionSuite>(
+        &self,
+        node: TremelNode<S>,
+        extreme: bool,
+    ) -> TremelNode<S> {
+        match node {
+            TremelNode::Client(c) if extreme => TremelNode::Client(Box::new(
+                (*c).with_records(
+                    self.records
+                        .first()
+                        .map(|m| m.iter().map(|w| vec![EXTREME_VALUE; w.len()]).collect()),
+                )
+                .byzantine_unclamped(),
+            )),
+            n => n,
+        }
+    }
+
+    /// Node `id` with the stand-in; a polluting Byzantine meter if
+    /// `extreme`.
+    pub fn plaintext_node_as(
+        &self,
+        id: NodeId,
+        extreme: bool,
+    ) -> TremelNode<InsecurePlaintextOnions> {
+        self.extreme(self.plaintext_node(id), extreme)
+    }
+
+    /// Node `id` with real cryptography; a polluting Byzantine meter if
+    /// `extreme`.
+    pub fn real_node_as(&self, id: NodeId, extreme: bool) -> TremelNode<RealOnions> {
+        self.extreme(self.real_node(id), extreme)
     }
 
     /// Node `id` with the stand-in.
@@ -278,18 +393,36 @@ impl TremelPlan {
         if id == self.owner() {
             return self.owner_node();
         }
-        let keys = self.keys.clone().unwrap_or_default();
         TremelNode::Client(Box::new(Client::new(
             id.0,
             self.params.clone(),
             self.overlay.clone(),
-            RealOnions::new(
-                Arc::new(simulated_key(self.deployment.seed, id.0)),
-                keys,
-                self.formats,
-            ),
+            self.real_suite(id),
             self.client_records(id.0),
         )))
+    }
+
+    /// Node `id`'s real cryptography.
+    pub fn real_suite(&self, id: NodeId) -> RealOnions {
+        let keys = self.keys.clone().unwrap_or_default();
+        let suite = RealOnions::new(
+            Arc::new(simulated_key(self.deployment.seed, id.0)),
+            keys,
+            self.formats,
+        );
+        match &self.byzantine_keys {
+            Some(k) => suite.with_byzantine(ByzantineKeys {
+                identity: Arc::new(simulated_identity(self.deployment.seed, id.0)),
+                identities: k.identities.clone(),
+                owner: k.owner_public.clone(),
+            }),
+            None => suite,
+        }
+    }
+
+    /// Node `id`'s stand-in cryptography.
+    pub fn plaintext_suite(&self, id: NodeId) -> InsecurePlaintextOnions {
+        InsecurePlaintextOnions::new(id.0, self.formats)
     }
 
     /// Queries asked every `every` from `first`, one per window, each
@@ -305,6 +438,7 @@ impl TremelPlan {
                 at: first.plus(Time(every.0.saturating_mul(u64::from(w)))),
                 window: w,
                 spec: spec.clone(),
+                noise: None,
             })
             .collect()
     }

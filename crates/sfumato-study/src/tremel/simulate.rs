@@ -5,11 +5,15 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use sfumato_protocol::tremel::{ClientStats, OnionSuite, QueryAnswer, TremelEvent, TremelNode};
+use sfumato_protocol::tremel::{
+    ClientStats, OnionSuite, QueryAnswer, TremelEvent, TremelNode, Variant,
+};
 use sfumato_protocol::{NodeId, Time};
+use sfumato_sim::byzantine::Participant;
 use sfumato_sim::{CostModel, Faults, LatencyModel, Mode, NodeStats, Probe, RunInfo, SimConfig};
 
 use crate::error::{Result, StudyError};
+use crate::tremel::adversary::{Attack, TremelAdversary};
 use crate::tremel::plan::{Crypto, TremelPlan};
 
 /// How to simulate.
@@ -29,6 +33,8 @@ pub struct SimOptions {
     pub costs: CostModel,
     /// The clock's resolution.
     pub tick: Time,
+    /// Byzantine nodes and what they do (the Byzantine variant, §6.3).
+    pub byzantine: Vec<(NodeId, Attack)>,
 }
 
 impl Default for SimOptions {
@@ -42,6 +48,7 @@ impl Default for SimOptions {
             latency_sd: Time::from_micros(1333),
             costs: CostModel::free(),
             tick: Time::from_micros(100),
+            byzantine: Vec::new(),
         }
     }
 }
@@ -74,24 +81,31 @@ impl ClientTraffic {
 #[derive(Clone, Copy)]
 struct TrafficProbe;
 
-impl<S: OnionSuite> Probe<TremelNode<S>> for TrafficProbe {
+type Wrapped<S> = Participant<TremelNode<S>, TremelAdversary<S>>;
+
+impl<S: OnionSuite> Probe<Wrapped<S>> for TrafficProbe {
     type Summary = ClientTraffic;
 
     fn empty(&self) -> ClientTraffic {
         ClientTraffic::default()
     }
 
-    fn observe(&self, _: NodeId, _: &TremelNode<S>, _: Time, _: &mut ClientTraffic) {}
+    fn observe(&self, _: NodeId, _: &Wrapped<S>, _: Time, _: &mut ClientTraffic) {}
 
     fn observe_with_stats(
         &self,
         _: NodeId,
-        node: &TremelNode<S>,
+        node: &Wrapped<S>,
         stats: &NodeStats,
         _: Time,
         into: &mut ClientTraffic,
     ) {
-        let Some(c) = node.as_client() else { return };
+        if node.is_byzantine() {
+            return;
+        }
+        let Some(c) = node.node().as_client() else {
+            return;
+        };
         into.clients += 1;
         into.messages += stats.sent;
         into.bytes += stats.bytes_sent;
@@ -115,7 +129,7 @@ impl<S: OnionSuite> Probe<TremelNode<S>> for TrafficProbe {
 pub struct SimOutcome {
     /// The owner's answers, by query number.
     pub answers: Vec<QueryAnswer>,
-    /// What the clients sent (at the end; live clients only).
+    /// What the honest clients sent (at the end; live clients only).
     pub traffic: ClientTraffic,
     /// The cryptography that ran.
     pub crypto: Crypto,
@@ -142,6 +156,24 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
             return Err(StudyError::usage("the owner does not crash (Tremel §2)"));
         }
     }
+    for (id, _) in &options.byzantine {
+        if id.0 >= plan.params.n as u32 {
+            return Err(StudyError::usage(format!(
+                "Byzantine node {id} is not a client (0 to {})",
+                plan.params.n - 1
+            )));
+        }
+    }
+    if !options.byzantine.is_empty() && plan.params.variant != Variant::Byzantine {
+        return Err(StudyError::usage(
+            "Byzantine nodes need the bft variant (--variant bft)",
+        ));
+    }
+    let attack_of = {
+        let byz = options.byzantine.clone();
+        move |id: NodeId| byz.iter().find(|(b, _)| *b == id).map(|(_, a)| *a)
+    };
+    let n = plan.params.n as u32;
     let config = SimConfig {
         seed: plan.deployment.seed,
         nodes: plan.nodes(),
@@ -162,8 +194,21 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
     let shared = Arc::new(plan.clone());
     let (answers, traffic, run) = match plan.deployment.crypto {
         Crypto::InsecurePlaintext => {
-            let make =
-                move |id: NodeId, _: &mut sfumato_protocol::NodeRng| shared.plaintext_node(id);
+            let make = move |id: NodeId, _: &mut sfumato_protocol::NodeRng| {
+                let attack = attack_of(id);
+                let node = shared.plaintext_node_as(id, attack == Some(Attack::ExtremeValues));
+                match attack {
+                    Some(attack) => Participant::Byzantine {
+                        node,
+                        adversary: TremelAdversary {
+                            attack,
+                            suite: shared.plaintext_suite(id),
+                            n,
+                        },
+                    },
+                    None => Participant::Honest(node),
+                }
+            };
             collect::<sfumato_protocol::tremel::InsecurePlaintextOnions>(sfumato_sim::run(
                 &config,
                 make,
@@ -172,7 +217,21 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
             )?)?
         }
         Crypto::Real => {
-            let make = move |id: NodeId, _: &mut sfumato_protocol::NodeRng| shared.real_node(id);
+            let make = move |id: NodeId, _: &mut sfumato_protocol::NodeRng| {
+                let attack = attack_of(id);
+                let node = shared.real_node_as(id, attack == Some(Attack::ExtremeValues));
+                match attack {
+                    Some(attack) => Participant::Byzantine {
+                        node,
+                        adversary: TremelAdversary {
+                            attack,
+                            suite: shared.real_suite(id),
+                            n,
+                        },
+                    },
+                    None => Participant::Honest(node),
+                }
+            };
             collect::<sfumato_protocol::tremel::RealOnions>(sfumato_sim::run(
                 &config,
                 make,
@@ -192,7 +251,7 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
 type Collected = (Vec<QueryAnswer>, ClientTraffic, RunInfo);
 
 fn collect<S: OnionSuite>(
-    report: Option<sfumato_sim::ReportOf<TremelNode<S>, TrafficProbe>>,
+    report: Option<sfumato_sim::ReportOf<Wrapped<S>, TrafficProbe>>,
 ) -> Result<Collected> {
     let report = report.ok_or_else(|| StudyError::usage("the simulation produced no report"))?;
     let mut answers: Vec<QueryAnswer> = report
