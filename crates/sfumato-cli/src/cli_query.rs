@@ -19,6 +19,8 @@ pub(crate) enum VariantArg {
     Basic,
     /// Scatter, Gather, Aggregate by flooding (Tremel §5.1)
     HighFailure,
+    /// Byzantine-tolerant: blind-signed tuples, 2t+1 groups, agreement, signed messages, noise (Tremel §5.2, §6.6)
+    Bft,
 }
 
 /// How proxies echo.
@@ -102,6 +104,14 @@ pub(crate) struct QueryDeploymentArgs {
     /// Seed of households, keys, proxies and failures
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub(crate) seed: u64,
+
+    /// bft: differential privacy of each answer, ε_sum (the answer's noise; needs --range on summed fields)
+    #[arg(long, value_name = "EPSILON")]
+    pub(crate) epsilon: Option<String>,
+
+    /// bft: ε_rec, the privacy of one record a Byzantine proxy glimpses (default: as --epsilon)
+    #[arg(long, value_name = "EPSILON")]
+    pub(crate) epsilon_record: Option<String>,
 }
 
 /// Arguments of `sfumato query run`.
@@ -110,7 +120,8 @@ pub(crate) struct QueryDeploymentArgs {
     sfumato query run --meters 1019 --hvac --queries 48\n  \
     sfumato query run --meters 200 --t 4 --fail 4 --aggregate count,min:total,max:total,histogram:total:100/200/400\n  \
     sfumato query run --meters 100000 --insecure-plaintext --costs measured --workers 2\n  \
-    sfumato query run --meters 101 --network --hosts 4 --queries 2 --every 5s\n\
+    sfumato query run --meters 101 --network --hosts 4 --queries 2 --every 5s\n  \
+    sfumato query run --meters 200 --variant bft --range total:0:3000 --aggregate sum:total,count --epsilon 1 --byzantine extreme:2 --byzantine lying-leader\n\
     Every answer is printed beside the truth over all meters and over the meters that did not fail.")]
 pub(crate) struct QueryRunArgs {
     #[command(flatten)]
@@ -131,6 +142,10 @@ pub(crate) struct QueryRunArgs {
     /// A crash: NODE@TIME (for example 17@350ms), repeatable
     #[arg(long, value_name = "NODE@TIME")]
     pub(crate) crash: Vec<String>,
+
+    /// bft: Byzantine nodes ATTACK[:K] (drop, selective, wrong-partner, double, forge, unsigned, extreme, lying-leader), repeatable
+    #[arg(long, value_name = "ATTACK[:K]")]
+    pub(crate) byzantine: Vec<String>,
 
     /// Use the INSECURE plaintext stand-in for onions (simulation at scale; the report says so)
     #[arg(long)]
@@ -182,7 +197,8 @@ pub(crate) enum FigureArg {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     sfumato query experiment --figure 5\n  \
-    sfumato query experiment --figure 6 --sizes 101,1019,10007\n\
+    sfumato query experiment --figure 6 --sizes 101,1019,10007\n  \
+    sfumato query experiment --figure 7 --bft --sizes 101,1019\n\
     Figures 6 and 7 come from the same runs; the paper's values or shape are printed beside ours.")]
 pub(crate) struct QueryExperimentArgs {
     /// Which figure
@@ -201,6 +217,10 @@ pub(crate) struct QueryExperimentArgs {
     /// Figure 5 with real X25519 onions (slow: about 15 s a query) instead of the stand-in
     #[arg(long)]
     pub(crate) real_onions: bool,
+
+    /// Figures 6 and 7's right-hand panels: the Byzantine-tolerant variant (Tremel §5.2)
+    #[arg(long)]
+    pub(crate) bft: bool,
 
     /// One overlay round for Figures 6, 7 and the high-failure runs
     #[arg(long, value_name = "DURATION", default_value = "20ms", value_parser = parse_duration)]

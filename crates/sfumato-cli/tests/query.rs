@@ -212,3 +212,104 @@ fn bad_input_is_one_clear_line() {
     );
     bad(&["query", "run", "--meters", "59", "--window", "7m"], "");
 }
+
+#[test]
+fn the_bft_variant_outvotes_liars_filters_polluters_and_keeps_a_ledger() {
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "query",
+            "run",
+            "--meters",
+            "59",
+            "--t",
+            "2",
+            "--variant",
+            "bft",
+            "--range",
+            "total:0:200",
+            "--aggregate",
+            "sum:total,count",
+            "--byzantine",
+            "extreme",
+            "--byzantine",
+            "lying-leader",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    // Exact (no noise), real RSA blind signatures and Ed25519.
+    let r = json_report(&args(&[]));
+    assert_eq!(r["variant"], "bft");
+    assert_eq!(r["byzantine"].as_array().unwrap().len(), 2);
+    let q = &r["queries"][0];
+    // The polluting meter is filtered out; every other counts, with its
+    // value clamped into the range; the lying leader is outvoted.
+    assert_eq!(q["answer"]["count"], 58);
+    assert!(q["answer"]["groups_agreeing"].as_u64().unwrap() >= 3);
+    assert!(r["traffic"]["polluted"].as_u64().unwrap() > 0);
+    assert!(r["privacy_ledger"].is_null());
+    // With noise: a ledger, and a filtered query is allowed.
+    let r = json_report(&args(&[
+        "--epsilon",
+        "0.5",
+        "--epsilon-record",
+        "1",
+        "--filter",
+        "ids:1/2/3",
+        "--insecure-plaintext",
+    ]));
+    assert_eq!(r["insecure"], true);
+    assert_eq!(r["privacy_ledger"]["per_query"], "1.5");
+    // Every meter sends a tuple (the filter's excluded ones zeros with
+    // noise, which the polluting meter, not selected, does too).
+    assert_eq!(r["queries"][0]["answer"]["count"], 59);
+    bad(
+        &[
+            "query",
+            "run",
+            "--meters",
+            "59",
+            "--variant",
+            "bft",
+            "--filter",
+            "ids:1",
+        ],
+        "only with noise",
+    );
+    bad(
+        &["query", "run", "--meters", "59", "--epsilon", "1"],
+        "--variant bft",
+    );
+    bad(
+        &["query", "run", "--meters", "59", "--byzantine", "drop"],
+        "bft variant",
+    );
+    bad(
+        &[
+            "query",
+            "run",
+            "--meters",
+            "59",
+            "--variant",
+            "bft",
+            "--byzantine",
+            "sneaky",
+        ],
+        "not an attack",
+    );
+    bad(
+        &[
+            "query",
+            "run",
+            "--meters",
+            "59",
+            "--variant",
+            "bft",
+            "--t",
+            "2",
+            "--byzantine",
+            "drop:3",
+        ],
+        "exceed t",
+    );
+}

@@ -97,14 +97,15 @@ fn fig5(args: &QueryExperimentArgs, out: &mut Output) -> Result<(), CliError> {
 
 fn row(p: &ScalePoint) -> String {
     format!(
-        "{:>8}  {:>8}  {:>3}  {:>6}  {:>8}  {:>11}  {:>9}  {:>12}  {:>9}  {:>11}  {:>6.1} s  {:>8}",
+        "{:>8}  {:>8}  {:>3}  {:>6}  {:>8}  {:>11}  {:>9}  {:>12}  {:>9}  {:>11}  {:>6.1} s  {:>8}  {:>7.0}  {:>5}",
         p.meters,
         p.n,
         p.t,
         p.failed,
-        match p.echo {
-            Echo::Direct => "direct",
-            Echo::Overlay => "overlay",
+        match (p.variant, p.echo) {
+            (Variant::Byzantine, _) => "bft",
+            (_, Echo::Direct) => "direct",
+            (_, Echo::Overlay) => "overlay",
         },
         format!("{:.0} ms", p.latency.as_millis_f64()),
         human_bytes(p.bytes_per_meter as u64),
@@ -112,7 +113,9 @@ fn row(p: &ScalePoint) -> String {
         format!("{:.0} ms", p.cpu_per_meter.as_millis_f64()),
         format!("{}/{}", p.count, p.live),
         p.wall_seconds,
-        human_bytes(p.peak_memory_bytes)
+        human_bytes(p.peak_memory_bytes),
+        p.public_key_ops_per_meter,
+        p.log2_n_squared
     )
 }
 
@@ -125,9 +128,17 @@ fn fig67(args: &QueryExperimentArgs, out: &mut Output) -> Result<(), CliError> {
                 "--sizes: {meters} is not 11 to 20,000,000"
             )));
         }
-        for echo in [Echo::Overlay, Echo::Direct] {
+        let runs: &[(Variant, Echo)] = if args.bft {
+            &[(Variant::Byzantine, Echo::Direct)]
+        } else {
+            &[
+                (Variant::Basic, Echo::Overlay),
+                (Variant::Basic, Echo::Direct),
+            ]
+        };
+        for &(variant, echo) in runs {
             let setup = ScaleSetup {
-                variant: Variant::Basic,
+                variant,
                 echo,
                 t: None,
                 fail_share: None,
@@ -161,13 +172,19 @@ fn fig67(args: &QueryExperimentArgs, out: &mut Output) -> Result<(), CliError> {
             "CPU charged from measurements on this machine: {} per onion layer sealed, {} peeled ({}-byte packets); onions are the stand-in, so the simulation scales",
             c.seal_layer, c.peel_layer, c.packet_bytes
         ))?;
+        if let Some(b) = &c.byzantine {
+            out.line(format!(
+                "bft: Ed25519 {} to sign, {} to verify; RSA-2048 blind signature {} at the owner, {} to check, {} to blind and unblind; X25519 pair key {} (the simulation runs the INSECURE stand-ins and charges these measured costs)",
+                b.sign, b.verify, b.owner_sign, b.tuple_verify, b.blind, b.pair_key
+            ))?;
+        }
     }
     out.line(
         "echo 'overlay' is the paper's protocol; 'direct' is sfumato's default (docs/tremel.md)",
     )?;
     out.line("")?;
     out.line(format!(
-        "{:>8}  {:>8}  {:>3}  {:>6}  {:>8}  {:>11}  {:>9}  {:>12}  {:>9}  {:>11}  {:>8}  {:>8}",
+        "{:>8}  {:>8}  {:>3}  {:>6}  {:>8}  {:>11}  {:>9}  {:>12}  {:>9}  {:>11}  {:>8}  {:>8}  {:>7}  {:>5}",
         "meters",
         "n",
         "t",
@@ -179,7 +196,9 @@ fn fig67(args: &QueryExperimentArgs, out: &mut Output) -> Result<(), CliError> {
         "onion CPU",
         "count/live",
         "wall",
-        "memory"
+        "memory",
+        "pk ops",
+        "log²n"
     ))?;
     for p in &points {
         out.line(row(p))?;
@@ -188,7 +207,8 @@ fn fig67(args: &QueryExperimentArgs, out: &mut Output) -> Result<(), CliError> {
     out.line("paper, Fig. 6: queries complete in a few seconds even for large networks; failures, and their timeouts,")?;
     out.line("       cost far more time than size (its rounds wait for late partners; ours run on a shared clock)")?;
     out.line("paper, Fig. 7: data per meter grows with t = ⌈log₂ n⌉, only logarithmically, at 1 kB a tuple message;")?;
-    out.line("       failures slightly lower it (failed meters contribute nothing)")
+    out.line("       failures slightly lower it (failed meters contribute nothing)")?;
+    out.line("pk ops: public-key operations per meter (onion layers, signatures, checks); Tremel §7.1: O(log² n)")
 }
 
 fn high_failure(args: &QueryExperimentArgs, out: &mut Output) -> Result<(), CliError> {

@@ -65,10 +65,12 @@ pub(crate) fn run(
         size: plan.size,
         t: plan.params.t,
         rounds: plan.params.overlay_rounds(&plan.overlay),
-        rows: rows(&s.spec, records, &merged.answers, &[]),
+        rows: rows(&s.spec, records, &merged.answers, &[], false),
         failed: Vec::new(),
         traffic,
         insecure: false,
+        byzantine: Vec::new(),
+        ledger: None,
         run: RunInfo {
             workers: 1,
             processes: args.hosts as usize,

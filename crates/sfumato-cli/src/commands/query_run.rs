@@ -4,8 +4,10 @@
 use serde_json::json;
 use sfumato_protocol::tremel::{Echo, PartialValue, QuerySpec, Variant};
 use sfumato_protocol::{NodeId, Time};
-use sfumato_study::tremel::costs::{OnionCosts, measure};
+use sfumato_study::tremel::adversary::Attack;
+use sfumato_study::tremel::costs::{OnionCosts, measure, measure_byzantine};
 use sfumato_study::tremel::data::{MeterRecords, generate};
+use sfumato_study::tremel::privacy::Privacy;
 use sfumato_study::tremel::{
     Crypto, Deployment, QueryOutcome, QueryStudy, parse_filter, parse_ranges, parse_spec,
     run as run_study,
@@ -54,7 +56,20 @@ pub(crate) fn deployment(
     d.variant = match a.variant {
         VariantArg::Basic => Variant::Basic,
         VariantArg::HighFailure => Variant::HighFailure,
+        VariantArg::Bft => Variant::Byzantine,
     };
+    d.privacy = match (&a.epsilon, &a.epsilon_record) {
+        (Some(e), rec) => Some(Privacy::new(e, rec.as_deref().unwrap_or(e))?),
+        (None, Some(_)) => {
+            return Err(CliError::usage("--epsilon-record needs --epsilon"));
+        }
+        (None, None) => None,
+    };
+    if d.privacy.is_some() && d.variant != Variant::Byzantine {
+        return Err(CliError::usage(
+            "--epsilon adds Tremel §6.6's noise, which belongs to --variant bft",
+        ));
+    }
     d.echo = match a.echo {
         EchoArg::Direct => Echo::Direct,
         EchoArg::Overlay => Echo::Overlay,
@@ -106,8 +121,35 @@ pub(crate) fn run(args: &QueryRunArgs, out: &mut Output) -> Result<(), CliError>
         .collect::<Result<Vec<_>, _>>()?;
     let costs = match args.costs {
         CostsArg::None => None,
-        CostsArg::Measured => Some(measure(&d.formats(records.fields())?, 20)?),
+        CostsArg::Measured => {
+            let mut c = measure(&d.formats(records.fields())?, 20)?;
+            if d.variant == Variant::Byzantine {
+                c.byzantine = Some(measure_byzantine(20)?);
+            }
+            Some(c)
+        }
     };
+    let byzantine = args
+        .byzantine
+        .iter()
+        .map(|b| {
+            let (name, k) = match b.split_once(':') {
+                Some((n, k)) => (
+                    n,
+                    k.trim().parse::<u32>().map_err(|_| {
+                        CliError::usage(format!("--byzantine {b}: K must be a whole number"))
+                    })?,
+                ),
+                None => (b.as_str(), 1),
+            };
+            Ok((Attack::parse(name)?, k))
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    if args.network && (d.variant == Variant::Byzantine || !byzantine.is_empty()) {
+        return Err(CliError::usage(
+            "the bft variant runs in the simulator only so far (its keys are not yet distributed to network hosts)",
+        ));
+    }
     for (node, _) in &crashes {
         if u64::from(node.0) > args.deployment.meters * 2 {
             return Err(CliError::usage(format!("--crash: no node {}", node.0)));
@@ -127,6 +169,7 @@ pub(crate) fn run(args: &QueryRunArgs, out: &mut Output) -> Result<(), CliError>
         crashes,
         costs,
         workers: args.workers as usize,
+        byzantine,
     };
     if args.network {
         return crate::commands::query_net::run(args, &study, &records, out);
@@ -188,6 +231,8 @@ pub(crate) fn report(
                 "exact": r.answer.partial.as_ref() == Some(&r.truth_live),
             })).collect::<Vec<_>>(),
             "exact_answers": exact,
+            "byzantine": o.byzantine,
+            "privacy_ledger": o.ledger,
             "traffic": o.traffic,
             "bytes_per_meter_per_query": o.traffic.mean_bytes() / queries,
             "run": o.run,
@@ -201,13 +246,60 @@ pub(crate) fn report(
             "in the simulator"
         },
         s.deployment.variant.name(),
-        s.deployment.echo.name(),
+        if s.deployment.variant == Variant::Byzantine {
+            "no (agreement instead of)"
+        } else {
+            s.deployment.echo.name()
+        },
         meters,
         o.size.size,
         o.size.spare,
         o.t,
-        o.t + 1
+        if s.deployment.variant == Variant::Byzantine {
+            2 * o.t + 1
+        } else {
+            o.t + 1
+        }
     ))?;
+    if s.deployment.variant == Variant::Byzantine {
+        out.line(format!(
+            "bft: owner blind-signs one tuple per meter ({}), {} agreement rounds, signed messages ({})",
+            if o.insecure {
+                "INSECURE stand-in hash"
+            } else {
+                "RSA-2048, RFC 9474"
+            },
+            o.t + 1,
+            if o.insecure {
+                "INSECURE stand-in tags"
+            } else {
+                "Ed25519"
+            }
+        ))?;
+        if !o.byzantine.is_empty() {
+            let list: Vec<String> = o
+                .byzantine
+                .iter()
+                .map(|(id, a)| format!("{} ({})", id.0, a.name()))
+                .collect();
+            out.line(format!("Byzantine nodes: {}", list.join(", ")))?;
+        }
+        match &o.ledger {
+            Some(l) => out.line(format!(
+                "privacy: each query spends ε = ε_sum + ε_rec = {} of every household's budget; {} over {} queries (answers are noisy: \"true\" is the clamped truth)",
+                l.per_query,
+                l.spent,
+                l.charges.len()
+            ))?,
+            None => out.line(
+                "no noise (--epsilon not given): exact answers; Byzantine proxies glimpse anonymous raw records (§6.4)",
+            )?,
+        }
+        out.line(format!(
+            "honest nodes refused {} messages or tuples and filtered {} out-of-range tuples",
+            o.traffic.stats.refused, o.traffic.stats.polluted
+        ))?;
+    }
     out.line(format!(
         "{} overlay rounds of {} a query; onions: {}",
         o.rounds,
@@ -279,15 +371,33 @@ pub(crate) fn report(
         .iter()
         .filter(|r| r.answer.count < r.live_meters)
         .count();
-    out.line(format!(
-        "{exact} of {} answers equal the live meters' truth exactly{}",
-        o.rows.len(),
-        match (o.rows.len() - exact, short) {
-            (0, _) => String::new(),
-            (_, 0) => "; the others also count meters that crashed after sending".to_string(),
-            (_, s) => format!("; {s} count fewer than the live meters: values were lost"),
-        }
-    ))?;
+    if s.deployment.variant == Variant::Byzantine {
+        let agreed = o
+            .rows
+            .iter()
+            .filter(|r| r.answer.groups_agreeing > o.t)
+            .count();
+        out.line(format!(
+            "{agreed} of {} answers sent by at least t + 1 = {} agreeing groups; {exact} equal the clamped truth exactly{}",
+            o.rows.len(),
+            o.t + 1,
+            if o.ledger.is_some() {
+                " (answers carry noise)"
+            } else {
+                " (the others differ by Byzantine meters' values, counted or filtered)"
+            }
+        ))?;
+    } else {
+        out.line(format!(
+            "{exact} of {} answers equal the live meters' truth exactly{}",
+            o.rows.len(),
+            match (o.rows.len() - exact, short) {
+                (0, _) => String::new(),
+                (_, 0) => "; the others also count meters that crashed after sending".to_string(),
+                (_, s) => format!("; {s} count fewer than the live meters: values were lost"),
+            }
+        ))?;
+    }
     out.line(format!(
         "sent per meter and query: {} on average{}; {} items relayed; {} multicasts without node-disjoint paths",
         human_bytes((o.traffic.mean_bytes() / queries) as u64),

@@ -9,7 +9,7 @@ use sfumato_protocol::tremel::{Aggregate, Echo, QuerySpec, Variant};
 use sfumato_traces::Resolution;
 
 use crate::error::Result;
-use crate::tremel::costs::{OnionCosts, measure};
+use crate::tremel::costs::{OnionCosts, measure, measure_byzantine};
 use crate::tremel::data::{FIELD_DSM, FIELD_TOTAL, MeterRecords, generate};
 use crate::tremel::plan::{Crypto, Deployment};
 use crate::tremel::study::{QueryOutcome, QueryStudy, run};
@@ -34,6 +34,7 @@ pub fn figure5(seed: u64, crypto: Crypto, workers: usize) -> Result<(MeterRecord
         crashes: Vec::new(),
         costs: None,
         workers,
+        byzantine: Vec::new(),
     };
     let o = run(&study, &records)?;
     Ok((records, o))
@@ -50,6 +51,8 @@ pub struct ScalePoint {
     pub t: u32,
     /// Nodes failed from the start.
     pub failed: u32,
+    /// The protocol.
+    pub variant: Variant,
     /// The Echo.
     pub echo: Echo,
     /// From the query's broadcast to the owner's decision.
@@ -67,6 +70,13 @@ pub struct ScalePoint {
     /// Onion CPU per meter at the measured costs (layers sealed, and
     /// peeled or tried), charged to the simulation or not.
     pub cpu_per_meter: Time,
+    /// Public-key operations per meter: onion layers sealed and peeled
+    /// (one X25519 each), and in the Byzantine variant Ed25519 signatures
+    /// and checks and RSA checks of tuples — Tremel §7.1 counts
+    /// `O(log² n)` encryptions per node.
+    pub public_key_ops_per_meter: f64,
+    /// `⌈log₂ n⌉²`, for comparison.
+    pub log2_n_squared: u64,
     /// Wall-clock seconds of the simulation.
     pub wall_seconds: f64,
     /// Peak memory, bytes.
@@ -100,7 +110,11 @@ pub fn onion_costs(meters: u64, setup: &ScaleSetup) -> Result<OnionCosts> {
     let mut d = Deployment::new(meters, setup.seed);
     d.variant = setup.variant;
     d.t = setup.t;
-    measure(&d.formats(2)?, 20)
+    let mut c = measure(&d.formats(2)?, 20)?;
+    if setup.variant == Variant::Byzantine {
+        c.byzantine = Some(measure_byzantine(20)?);
+    }
+    Ok(c)
 }
 
 /// One query on `meters` generated meters, with the stand-in and the
@@ -141,14 +155,18 @@ pub fn scale_point(
         crashes: Vec::new(),
         costs: setup.charge_costs.then_some(*costs),
         workers: setup.workers,
+        byzantine: Vec::new(),
     };
     let o = run(&study, &records)?;
     let row = o.rows.first();
+    let st = o.traffic.stats;
+    let clients = o.traffic.clients.max(1);
     Ok(ScalePoint {
         meters,
         n: o.size.size,
         t: o.t,
         failed: fail,
+        variant: setup.variant,
         echo: setup.echo,
         latency: row.map_or(Time::ZERO, |r| r.latency()),
         bytes_per_meter: o.traffic.mean_bytes(),
@@ -157,11 +175,26 @@ pub fn scale_point(
         live: row.map_or(0, |r| r.live_meters),
         overlapping_multicasts: o.traffic.stats.overlapping_multicasts,
         cpu_per_meter: Time(
-            (o.traffic.stats.sealed_layers as f64 * costs.seal_layer.0 as f64
-                + o.traffic.stats.peeled_layers as f64 * costs.peel_layer.0 as f64)
-                as u64
-                / o.traffic.clients.max(1),
+            (st.sealed_layers as f64 * costs.seal_layer.0 as f64
+                + st.peeled_layers as f64 * costs.peel_layer.0 as f64
+                + costs.byzantine.map_or(0.0, |b| {
+                    st.signatures as f64 * b.sign.0 as f64
+                        + st.verifications as f64 * b.verify.0 as f64
+                        + st.tuple_checks as f64 * b.tuple_verify.0 as f64
+                        + st.contributed as f64 * (b.blind.0 + 2 * b.pair_key.0) as f64
+                })) as u64
+                / clients,
         ),
+        public_key_ops_per_meter: (st.sealed_layers
+            + st.peeled_layers
+            + st.signatures
+            + st.verifications
+            + st.tuple_checks) as f64
+            / clients as f64,
+        log2_n_squared: {
+            let k = u64::from(64 - (o.size.size.max(2) - 1).leading_zeros());
+            k * k
+        },
         wall_seconds: o.run.wall_seconds,
         peak_memory_bytes: o.run.peak_memory_bytes,
     })

@@ -115,6 +115,25 @@ impl Deployment {
         self.echo_rounds = (sending + spare).clamp(2, 1000) as u32;
     }
 
+    /// Sizes the Byzantine variant for measured costs: the Setup long
+    /// enough for the owner to sign every meter's tuple (one RSA private
+    /// operation each, serially), and each agreement round long enough for
+    /// a proxy's relays — about `(2t + 1)·2t` messages signed, and as many
+    /// received with up to `t + 2` signatures to check — at half a round of
+    /// CPU per round, plus a round for the last to land.
+    pub fn fit_byzantine(&mut self, t: u32, costs: &crate::tremel::costs::ByzantineCosts) {
+        let signing = costs.owner_sign.0.saturating_mul(self.meters);
+        self.setup = Time(self.setup.0.max(signing + signing / 5 + 50_000));
+        let msgs = u64::from(2 * t + 1) * u64::from(2 * t);
+        let cpu = msgs.saturating_mul(
+            costs.sign.0 + costs.verify.0.saturating_mul(u64::from(t) + 2) + costs.tuple_verify.0,
+        );
+        let round = self.round_length.0.max(1);
+        let sending = (2 * cpu).div_ceil(round).max(1);
+        let spare = 12_000u64.div_ceil(round).max(1);
+        self.echo_rounds = (sending + spare).clamp(2, 1000) as u32;
+    }
+
     /// How the meters fill the overlay (Tremel §7.2), and the public
     /// parameters of the deployment.
     pub fn params(&self) -> Result<(SizePlan, TremelParams)> {

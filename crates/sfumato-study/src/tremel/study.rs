@@ -7,14 +7,16 @@ use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sfumato_overlay::SizePlan;
 use sfumato_protocol::tremel::{
-    Aggregate, MeterFilter, PlannedQuery, QueryAnswer, QuerySpec, RangeClause,
+    Aggregate, MeterFilter, PlannedQuery, QueryAnswer, QuerySpec, RangeClause, Variant,
 };
 use sfumato_protocol::{NodeId, Time};
 
 use crate::error::{Result, StudyError};
+use crate::tremel::adversary::Attack;
 use crate::tremel::costs::OnionCosts;
 use crate::tremel::data::MeterRecords;
 use crate::tremel::plan::{Deployment, TremelPlan};
+use crate::tremel::privacy::{Ledger, ledger};
 use crate::tremel::simulate::{ClientTraffic, SimOptions, simulate};
 
 /// Parses a list of aggregates: `sum:total`, `sum:dsm`, `count`,
@@ -135,6 +137,9 @@ pub struct QueryStudy {
     pub costs: Option<OnionCosts>,
     /// Worker threads.
     pub workers: usize,
+    /// Byzantine nodes (the bft variant): how many do each attack, drawn
+    /// from the seed (lying leaders among the groups' leaders).
+    pub byzantine: Vec<(Attack, u32)>,
 }
 
 /// One query's answer beside the truth.
@@ -179,17 +184,23 @@ pub struct QueryOutcome {
     pub traffic: ClientTraffic,
     /// Whether the insecure stand-in ran.
     pub insecure: bool,
+    /// The Byzantine nodes and their attacks.
+    pub byzantine: Vec<(NodeId, Attack)>,
+    /// The privacy ledger (the bft variant with noise).
+    pub ledger: Option<Ledger>,
     /// Execution facts.
     pub run: sfumato_sim::RunInfo,
 }
 
 /// Each answer beside the truth over all meters and over the meters not in
-/// `failed`.
+/// `failed`. With `clamp` (the bft variant) honest meters clamp their
+/// values into the ranges rather than being left out.
 pub fn rows(
     spec: &QuerySpec,
     records: &MeterRecords,
     answers: &[QueryAnswer],
     failed: &[(NodeId, Time)],
+    clamp: bool,
 ) -> Vec<QueryRow> {
     let truth_of = |w: u32, keep: &dyn Fn(usize) -> bool| {
         let mut acc = spec.empty();
@@ -198,10 +209,18 @@ pub fn rows(
                 continue;
             }
             let Some(r) = m.get(w as usize) else { continue };
-            if !spec.selects(i as u32, r) || !spec.in_range(r) {
+            let mut r = r.clone();
+            if clamp {
+                for c in &spec.ranges {
+                    if let Some(v) = r.get_mut(usize::from(c.field)) {
+                        *v = (*v).clamp(c.lo, c.hi);
+                    }
+                }
+            }
+            if !spec.selects(i as u32, &r) || !spec.in_range(&r) {
                 continue;
             }
-            if let Ok(p) = spec.of_record(r) {
+            if let Ok(p) = spec.of_record(&r) {
                 spec.merge(&mut acc, &p);
             }
         }
@@ -235,7 +254,10 @@ pub fn plan(s: &QueryStudy, records: &MeterRecords) -> Result<TremelPlan> {
     let mut d = s.deployment.clone();
     if let Some(c) = &s.costs {
         let t = d.params()?.1.t;
-        d.fit_echo(t, c.seal_layer, c.peel_layer);
+        match (&c.byzantine, d.variant) {
+            (Some(b), Variant::Byzantine) => d.fit_byzantine(t, b),
+            _ => d.fit_echo(t, c.seal_layer, c.peel_layer),
+        }
     }
     let plan = TremelPlan::new(&d, records.records.clone(), queries)?;
     if s.every < plan.query_span() && s.queries > 1 {
@@ -266,14 +288,24 @@ pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
             failed.push((id, Time::ZERO));
         }
     }
+    let byzantine = draw_byzantine(&plan, &s.byzantine, &failed, &mut rng)?;
     let options = SimOptions {
         workers: s.workers,
         crashes: failed.clone(),
         costs: s.costs.map(|c| c.cost_model()).unwrap_or_default(),
+        byzantine: byzantine.clone(),
         ..SimOptions::default()
     };
     let out = simulate(&plan, &options)?;
-    let rows = rows(&s.spec, records, &out.answers, &failed);
+    let bft = plan.params.variant == Variant::Byzantine;
+    let rows = rows(&s.spec, records, &out.answers, &failed, bft);
+    let ledger = match &s.deployment.privacy {
+        Some(p) if bft => {
+            let asked: Vec<u64> = (1..=u64::from(s.queries)).collect();
+            Some(ledger(p, &asked)?)
+        }
+        _ => None,
+    };
     Ok(QueryOutcome {
         size: plan.size,
         t: plan.params.t,
@@ -282,8 +314,61 @@ pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
         failed,
         traffic: out.traffic,
         insecure: out.crypto == crate::tremel::plan::Crypto::InsecurePlaintext,
+        byzantine,
+        ledger,
         run: out.run,
     })
+}
+
+/// Byzantine nodes for `wanted`, drawn from `rng` among the clients not
+/// failed (lying leaders among the groups' leaders first).
+pub fn draw_byzantine(
+    plan: &TremelPlan,
+    wanted: &[(Attack, u32)],
+    failed: &[(NodeId, Time)],
+    rng: &mut ChaCha8Rng,
+) -> Result<Vec<(NodeId, Attack)>> {
+    let n = plan.params.n;
+    let total: u64 = wanted.iter().map(|(_, k)| u64::from(*k)).sum();
+    if total == 0 {
+        return Ok(Vec::new());
+    }
+    if plan.params.variant != Variant::Byzantine {
+        return Err(StudyError::usage(
+            "Byzantine nodes need the bft variant (--variant bft)",
+        ));
+    }
+    if total + failed.len() as u64 > u64::from(plan.params.t) {
+        return Err(StudyError::usage(format!(
+            "{total} Byzantine and {} failed nodes exceed t = {}",
+            failed.len(),
+            plan.params.t
+        )));
+    }
+    let mut out: Vec<(NodeId, Attack)> = Vec::new();
+    let taken = |out: &[(NodeId, Attack)], id: NodeId| {
+        out.iter().any(|(b, _)| *b == id) || failed.iter().any(|(f, _)| *f == id)
+    };
+    for (attack, k) in wanted {
+        let mut left = *k;
+        if *attack == Attack::LyingLeader {
+            for g in 0..plan.params.groups() {
+                let id = NodeId(plan.params.group_members(g).end - 1);
+                if left > 0 && !taken(&out, id) {
+                    out.push((id, *attack));
+                    left -= 1;
+                }
+            }
+        }
+        while left > 0 {
+            let id = NodeId((rng.next_u64() % n) as u32);
+            if !taken(&out, id) {
+                out.push((id, *attack));
+                left -= 1;
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
