@@ -1,5 +1,6 @@
-//! Tremel, Birman, Kleinberg & Jelasity (2018): anonymous, crash-tolerant
-//! aggregation queries on the deterministic overlay, as sans-IO nodes.
+//! Tremel, Birman, Kleinberg & Jelasity (2018): anonymous, crash- and
+//! Byzantine-tolerant aggregation queries on the deterministic overlay, as
+//! sans-IO nodes.
 //!
 //! * [`params`] — `n`, `t`, the variant, aggregation groups and trees, and
 //!   the clock of rounds and timeouts (§4.3, §5.1, §7.1);
@@ -16,10 +17,10 @@
 //! * [`owner`] — the system owner: numbered queries, the choice of result;
 //! * [`setup`] — the Byzantine variant's blind-signed tuples: one
 //!   signature per meter and query, unsigned or reused tuples refused;
-//! * [`crusader`] — the Byzantine variant's two-phase agreement of a
-//!   tuple's proxies (§5.2);
-//! * [`noise`] — the Byzantine variant's paired noise and aggregate noise
-//!   shares (§6.6, docs/tremel-bft.md; the variant itself is in progress);
+//! * [`crusader`] — the Byzantine variant's agreement of a tuple's
+//!   proxies (§5.2), in `t + 1` Dolev–Strong rounds;
+//! * [`noise`] — the Byzantine variant's paired noise, aggregate noise
+//!   shares and noise plans (§6.6, docs/tremel-bft.md);
 //! * [`node`] — one node type for runtimes.
 
 pub mod client;

@@ -2,7 +2,10 @@
 //! (X25519, HKDF-SHA256, ChaCha20-Poly1305; `sfumato_crypto::symmetric::
 //! onion`) and, for simulations at population scale, a loudly named
 //! plaintext stand-in with the same routing, the same wire sizes and the
-//! same accounted work.
+//! same accounted work. The Byzantine variant's signatures, blind
+//! signatures and pairwise keys are behind the same trait: Ed25519, RSA
+//! (RFC 9474) and X25519 for real, or public hashes that anyone could
+//! forge in the stand-in.
 
 use core::fmt::Debug;
 use std::sync::Arc;
