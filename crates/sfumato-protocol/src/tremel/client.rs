@@ -1,7 +1,7 @@
 //! A client node (a smart meter) of Tremel's queries: Shuffle, Echo and
 //! Aggregate (Tremel §4.3), or Scatter, Gather and Aggregate (§5.1), or the
 //! Byzantine variant's Setup, Shuffle, Agreement and Aggregate (§5.2, in
-//! [`bft`]), on the clock of [`TremelParams`].
+//! `client/bft.rs`), on the clock of [`TremelParams`].
 //!
 //! # Call order
 //!
