@@ -425,18 +425,8 @@ impl<S: OnionSuite> Client<S> {
             .filter(|r| r.len() >= fields && req.spec.selects(self.id, r))
             .map(|r| r[..fields].to_vec());
         let Some(record) = record else { return };
-        let proxies: Vec<u32> = (0..self.params.groups())
-            .map(|g| {
-                let m = self.params.group_members(g);
-                m.start + (ctx.rng().next_u64() % u64::from(m.end - m.start)) as u32
-            })
-            .collect();
-        let tuple = Tuple {
-            query: req.number,
-            id: ctx.rng().next_u64(),
-            record,
-            proxies: proxies.clone(),
-        };
+        let tuple = self.draw_tuple(req.number, record, ctx);
+        let proxies = tuple.proxies.clone();
         self.stats.contributed += 1;
         let Ok(payload) = encode(&tuple) else { return };
         let others: Vec<u32> = proxies.iter().copied().filter(|p| *p != self.id).collect();
@@ -446,6 +436,28 @@ impl<S: OnionSuite> Client<S> {
         match self.params.variant {
             Variant::Basic | Variant::Byzantine => self.shuffle(&req, &others, &payload, ctx),
             Variant::HighFailure => self.scatter(&others, &payload, ctx),
+        }
+    }
+
+    /// A tuple for query `query`: `record`, one proxy drawn uniformly from
+    /// each aggregation group, a random identifier.
+    fn draw_tuple(
+        &self,
+        query: u64,
+        record: Vec<i64>,
+        ctx: &mut NodeContext<'_, TremelNode<S>>,
+    ) -> Tuple {
+        let proxies: Vec<u32> = (0..self.params.groups())
+            .map(|g| {
+                let m = self.params.group_members(g);
+                m.start + (ctx.rng().next_u64() % u64::from(m.end - m.start)) as u32
+            })
+            .collect();
+        Tuple {
+            query,
+            id: ctx.rng().next_u64(),
+            record,
+            proxies,
         }
     }
 

@@ -17,7 +17,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rand_core::Rng;
 use sha2::{Digest, Sha256};
 
 use crate::context::NodeContext;
@@ -226,18 +225,8 @@ impl<S: OnionSuite> Client<S> {
                 *v = contribution(*v, i64::MIN, i64::MAX, share, z_out, z_in);
             }
         }
-        let proxies: Vec<u32> = (0..self.params.groups())
-            .map(|g| {
-                let m = self.params.group_members(g);
-                m.start + (ctx.rng().next_u64() % u64::from(m.end - m.start)) as u32
-            })
-            .collect();
-        let tuple = Tuple {
-            query: req.number,
-            id: ctx.rng().next_u64(),
-            record,
-            proxies: proxies.clone(),
-        };
+        let tuple = self.draw_tuple(req.number, record, ctx);
+        let proxies = tuple.proxies.clone();
         let Ok(bytes) = encode(&tuple) else { return };
         ctx.work(work::BLIND, 1);
         let Ok((request, blinding)) = self.suite.blind_tuple(ctx.rng(), &bytes) else {
