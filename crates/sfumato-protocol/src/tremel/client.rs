@@ -195,6 +195,11 @@ pub struct Client<S: OnionSuite> {
     /// pollution the range clause must stop, §6.4). Set only by the
     /// simulator's adversaries.
     unclamped: bool,
+    /// A simulated Byzantine meter that sends its tuple to only some of
+    /// its proxies (§5.2: "Byzantine origin nodes may have sent a tuple to
+    /// only some of their proxies"). Set only by the simulator's
+    /// adversaries.
+    selective_shuffle: bool,
 }
 
 impl<S: OnionSuite> Client<S> {
@@ -220,6 +225,7 @@ impl<S: OnionSuite> Client<S> {
             stats: ClientStats::default(),
             pending: None,
             unclamped: false,
+            selective_shuffle: false,
         }
     }
 
@@ -233,6 +239,14 @@ impl<S: OnionSuite> Client<S> {
     /// unclamped, whatever the query's range (simulated adversaries only).
     pub fn byzantine_unclamped(mut self) -> Client<S> {
         self.unclamped = true;
+        self
+    }
+
+    /// Makes this client a **Byzantine** meter that sends its tuple to a
+    /// random subset of at most `t` of its proxies (simulated adversaries
+    /// only).
+    pub fn byzantine_selective_shuffle(mut self) -> Client<S> {
+        self.selective_shuffle = true;
         self
     }
 

@@ -20,7 +20,8 @@ pub enum Attack {
     /// Forwards nothing and takes no part after its own Setup: no round
     /// messages, relays, partials or results.
     Drop,
-    /// Sends each agreement relay, partial and result with probability ½.
+    /// Sends its own tuple to only 1 to `t` of its proxies, and each
+    /// agreement relay, partial and result with probability ½.
     Selective,
     /// Sends its round messages to a node that is not the round's partner.
     WrongPartner,

@@ -20,6 +20,17 @@ use sha2::{Digest, Sha256};
 use crate::error::{Result, StudyError};
 use crate::tremel::privacy::Privacy;
 
+/// How a simulated node's meter behaves in its own Setup and Shuffle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Meter {
+    /// As the protocol says.
+    Honest,
+    /// A Byzantine meter reporting [`EXTREME_VALUE`] unclamped.
+    Extreme,
+    /// A Byzantine meter sending its tuple to only some proxies.
+    Selective,
+}
+
 /// The value a polluting Byzantine meter reports (Wh).
 pub const EXTREME_VALUE: i64 = 1_000_000_000_000;
 
@@ -357,15 +368,16 @@ impl TremelPlan {
         TremelNode::Owner(Box::new(owner))
     }
 
-    /// Replaces meter `id`'s records by far out-of-range values and makes
-    /// it send them unclamped (a Byzantine meter polluting, §6.4).
-    fn extreme<S: sfumato_protocol::tremel::OnionSuite>(
+    /// Node `node` with its meter Byzantine as `meter` says: reporting
+    /// far out-of-range values unclamped (polluting, §6.4), or sending its
+    /// tuple to only some proxies (§5.2).
+    fn as_meter<S: sfumato_protocol::tremel::OnionSuite>(
         &self,
         node: TremelNode<S>,
-        extreme: bool,
+        meter: Meter,
     ) -> TremelNode<S> {
-        match node {
-            TremelNode::Client(c) if extreme => TremelNode::Client(Box::new(
+        match (node, meter) {
+            (TremelNode::Client(c), Meter::Extreme) => TremelNode::Client(Box::new(
                 (*c).with_records(
                     self.records
                         .first()
@@ -373,24 +385,25 @@ impl TremelPlan {
                 )
                 .byzantine_unclamped(),
             )),
-            n => n,
+            (TremelNode::Client(c), Meter::Selective) => {
+                TremelNode::Client(Box::new((*c).byzantine_selective_shuffle()))
+            }
+            (n, _) => n,
         }
     }
 
-    /// Node `id` with the stand-in; a polluting Byzantine meter if
-    /// `extreme`.
+    /// Node `id` with the stand-in, its meter honest or not.
     pub fn plaintext_node_as(
         &self,
         id: NodeId,
-        extreme: bool,
+        meter: Meter,
     ) -> TremelNode<InsecurePlaintextOnions> {
-        self.extreme(self.plaintext_node(id), extreme)
+        self.as_meter(self.plaintext_node(id), meter)
     }
 
-    /// Node `id` with real cryptography; a polluting Byzantine meter if
-    /// `extreme`.
-    pub fn real_node_as(&self, id: NodeId, extreme: bool) -> TremelNode<RealOnions> {
-        self.extreme(self.real_node(id), extreme)
+    /// Node `id` with real cryptography, its meter honest or not.
+    pub fn real_node_as(&self, id: NodeId, meter: Meter) -> TremelNode<RealOnions> {
+        self.as_meter(self.real_node(id), meter)
     }
 
     /// Node `id` with the stand-in.

@@ -14,7 +14,7 @@ use sfumato_sim::{CostModel, Faults, LatencyModel, Mode, NodeStats, Probe, RunIn
 
 use crate::error::{Result, StudyError};
 use crate::tremel::adversary::{Attack, TremelAdversary};
-use crate::tremel::plan::{Crypto, TremelPlan};
+use crate::tremel::plan::{Crypto, Meter, TremelPlan};
 
 /// How to simulate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -196,7 +196,7 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
         Crypto::InsecurePlaintext => {
             let make = move |id: NodeId, _: &mut sfumato_protocol::NodeRng| {
                 let attack = attack_of(id);
-                let node = shared.plaintext_node_as(id, attack == Some(Attack::ExtremeValues));
+                let node = shared.plaintext_node_as(id, meter_of(attack));
                 match attack {
                     Some(attack) => Participant::Byzantine {
                         node,
@@ -219,7 +219,7 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
         Crypto::Real => {
             let make = move |id: NodeId, _: &mut sfumato_protocol::NodeRng| {
                 let attack = attack_of(id);
-                let node = shared.real_node_as(id, attack == Some(Attack::ExtremeValues));
+                let node = shared.real_node_as(id, meter_of(attack));
                 match attack {
                     Some(attack) => Participant::Byzantine {
                         node,
@@ -246,6 +246,15 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
         crypto: plan.deployment.crypto,
         run,
     })
+}
+
+/// The meter behaviour an attack implies.
+fn meter_of(attack: Option<Attack>) -> Meter {
+    match attack {
+        Some(Attack::ExtremeValues) => Meter::Extreme,
+        Some(Attack::Selective) => Meter::Selective,
+        _ => Meter::Honest,
+    }
 }
 
 type Collected = (Vec<QueryAnswer>, ClientTraffic, RunInfo);

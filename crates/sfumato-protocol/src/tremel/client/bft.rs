@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rand_core::Rng;
 use sha2::{Digest, Sha256};
 
 use crate::context::NodeContext;
@@ -278,13 +279,20 @@ impl<S: OnionSuite> Client<S> {
             signature,
         };
         let Ok(payload) = encode(&signed) else { return };
-        let others: Vec<u32> = p
+        let mut others: Vec<u32> = p
             .proxies
             .iter()
             .copied()
             .filter(|x| *x != self.id)
             .collect();
-        if others.len() < p.proxies.len() {
+        if self.selective_shuffle {
+            // Keep a random 1 to t of them.
+            let keep = 1 + (ctx.rng().next_u64() % u64::from(self.params.t.max(1))) as usize;
+            while others.len() > keep {
+                let k = (ctx.rng().next_u64() % others.len() as u64) as usize;
+                others.swap_remove(k);
+            }
+        } else if others.len() < p.proxies.len() {
             self.deliver_signed(&payload, ctx);
         }
         self.shuffle(&req, &others, &payload, ctx);
