@@ -154,6 +154,51 @@ fn a_query_over_the_network_equals_the_simulator_s_truth() {
 }
 
 #[test]
+fn the_bft_variant_over_the_network_agrees_with_the_clamped_truth() {
+    let r = json_report(&[
+        "query",
+        "run",
+        "--meters",
+        "29",
+        "--t",
+        "2",
+        "--variant",
+        "bft",
+        "--range",
+        "total:0:100",
+        "--aggregate",
+        "sum:total,count",
+        "--network",
+        "--hosts",
+        "3",
+        "--round",
+        "100ms",
+        "--setup",
+        "1s",
+    ]);
+    assert_eq!(r["runtime"], "network");
+    assert_eq!(r["variant"], "bft");
+    let q = &r["queries"][0];
+    assert_eq!(q["exact"], true, "{q}");
+    assert_eq!(q["answer"]["signed"], 29);
+    assert!(q["answer"]["groups_agreeing"].as_u64().unwrap() >= 3);
+    bad(
+        &[
+            "query",
+            "run",
+            "--meters",
+            "29",
+            "--variant",
+            "bft",
+            "--network",
+            "--byzantine",
+            "drop",
+        ],
+        "simulator's adversaries",
+    );
+}
+
+#[test]
 fn bad_input_is_one_clear_line() {
     bad(
         &["query", "run", "--meters", "59", "--aggregate", "avg:total"],

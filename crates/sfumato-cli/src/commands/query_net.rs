@@ -65,12 +65,24 @@ pub(crate) fn run(
         size: plan.size,
         t: plan.params.t,
         rounds: plan.params.overlay_rounds(&plan.overlay),
-        rows: rows(&s.spec, records, &merged.answers, &[], false),
+        rows: rows(
+            &s.spec,
+            records,
+            &merged.answers,
+            &[],
+            s.deployment.variant == sfumato_protocol::tremel::Variant::Byzantine,
+        ),
         failed: Vec::new(),
         traffic,
         insecure: false,
         byzantine: Vec::new(),
-        ledger: None,
+        ledger: match &s.deployment.privacy {
+            Some(p) if s.deployment.variant == sfumato_protocol::tremel::Variant::Byzantine => {
+                let asked: Vec<u64> = (1..=u64::from(s.queries)).collect();
+                Some(sfumato_study::tremel::privacy::ledger(p, &asked)?)
+            }
+            _ => None,
+        },
         run: RunInfo {
             workers: 1,
             processes: args.hosts as usize,

@@ -11,7 +11,11 @@
 //!   Tremel §2);
 //! * `directory.json` — the membership service;
 //! * `host-H.sqlite` — host H's node identities, its clients' X25519
-//!   secrets and their meters' records (secret).
+//!   secrets and their meters' records (secret);
+//! * the Byzantine variant adds `identity-keys.json`, every client's
+//!   Ed25519 verifying key (its secret key on its host), and
+//!   `owner-key.der`, the owner's RSA public key for blind signatures (its
+//!   private key on host 0).
 //!
 //! The owner runs on host 0, client `i` on host `1 + i mod (hosts − 1)`.
 //! A run keeps nothing durable: a client that restarts starts afresh and
@@ -21,13 +25,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
-use sfumato_crypto::symmetric::{AgreementKeyPair, AgreementPublicKey};
+use sfumato_crypto::blind::{OwnerPublicKey, OwnerSigningKey};
+use sfumato_crypto::symmetric::{AgreementKeyPair, AgreementPublicKey, SigningKey, VerifyingKey};
 use sfumato_net::{Host, Membership};
 use sfumato_overlay::DeterministicOverlay;
+use sfumato_protocol::tremel::onions::ByzantineKeys;
+use sfumato_protocol::tremel::setup::{OwnerDesk, SigningDesk};
 use sfumato_protocol::tremel::{
     Client, Formats, Owner, PlannedQuery, QueryAnswer, RealOnions, TremelEvent, TremelNode,
-    TremelParams,
+    TremelParams, Variant,
 };
 use sfumato_protocol::{NodeId, Time};
 use zeroize::Zeroizing;
@@ -98,6 +107,26 @@ pub struct QueryDeployment {
     pub keys: Arc<Vec<AgreementPublicKey>>,
     /// The membership service.
     pub membership: Arc<Membership>,
+    /// Byzantine variant: every client's Ed25519 key and the owner's RSA
+    /// public key.
+    pub byzantine: Option<(Arc<Vec<VerifyingKey>>, Arc<OwnerPublicKey>)>,
+}
+
+fn identity_key(id: u32) -> String {
+    format!("tremel-ed25519-{id}")
+}
+
+const OWNER_RSA: &str = "tremel-owner-rsa";
+
+fn os_seed() -> Result<Zeroizing<[u8; 32]>> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut())
+        .map_err(|e| StudyError::usage(format!("OS randomness is unavailable: {e}")))?;
+    Ok(seed)
+}
+
+fn bad(e: impl std::fmt::Display) -> StudyError {
+    StudyError::usage(e.to_string())
 }
 
 fn records_key(id: u32) -> String {
@@ -144,17 +173,37 @@ pub fn create(dir: &Path, name: &str, plan: &TremelPlan, hosts: u32) -> Result<Q
     let mut public = Vec::with_capacity(n as usize);
     let mut secrets: Vec<Zeroizing<[u8; 32]>> = Vec::with_capacity(n as usize);
     for _ in 0..n {
-        let mut seed = Zeroizing::new([0u8; 32]);
-        getrandom::fill(seed.as_mut())
-            .map_err(|e| StudyError::usage(format!("OS randomness is unavailable: {e}")))?;
-        let k = AgreementKeyPair::from_secret_bytes(&seed);
+        let k = AgreementKeyPair::from_secret_bytes(&*os_seed()?);
         public.push(k.public_key());
         secrets.push(k.to_secret_bytes());
+    }
+    let bft = study.params.variant == Variant::Byzantine;
+    let mut identity_secrets: Vec<Zeroizing<[u8; 32]>> = Vec::new();
+    let mut identities: Vec<VerifyingKey> = Vec::new();
+    let mut byzantine = None;
+    if bft {
+        for _ in 0..n {
+            let seed = os_seed()?;
+            identities.push(SigningKey::from_bytes(&*seed).verifying_key());
+            identity_secrets.push(seed);
+        }
+        let mut rng = ChaCha20Rng::from_seed(*os_seed()?);
+        let owner = OwnerSigningKey::generate(&mut rng, 2048).map_err(bad)?;
+        let (store, _) = open_host(dir, 0)?;
+        store.put_meta_blob(OWNER_RSA, owner.to_der().map_err(bad)?.as_ref())?;
+        let public_key = owner.public_key();
+        std::fs::write(dir.join("owner-key.der"), public_key.to_der().map_err(bad)?)
+            .map_err(|e| StudyError::usage(format!("{}: {e}", dir.display())))?;
+        write_json(&dir.join("identity-keys.json"), &identities)?;
+        byzantine = Some((Arc::new(identities.clone()), Arc::new(public_key)));
     }
     for host in 1..hosts {
         let (store, _) = open_host(dir, host)?;
         for i in (0..n).filter(|i| study.host_of(*i) == host) {
             store.put_meta_blob(&secret_key(i), secrets[i as usize].as_ref())?;
+            if bft {
+                store.put_meta_blob(&identity_key(i), identity_secrets[i as usize].as_ref())?;
+            }
             if let Some(r) = plan.records().get(i as usize) {
                 let bytes = serde_json::to_vec(r).map_err(|e| StudyError::usage(e.to_string()))?;
                 store.put_meta_blob(&records_key(i), &bytes)?;
@@ -168,6 +217,7 @@ pub fn create(dir: &Path, name: &str, plan: &TremelPlan, hosts: u32) -> Result<Q
         study,
         keys: Arc::new(public),
         membership,
+        byzantine,
     })
 }
 
@@ -193,11 +243,30 @@ pub fn load(dir: &Path) -> Result<QueryDeployment> {
             study.params.n
         )));
     }
+    let byzantine = if study.params.variant == Variant::Byzantine {
+        let identities: Vec<VerifyingKey> = read_json(&dir.join("identity-keys.json"))?;
+        if identities.len() as u64 != study.params.n {
+            return Err(StudyError::usage(format!(
+                "{}: {} identity keys for an overlay of {} nodes",
+                dir.display(),
+                identities.len(),
+                study.params.n
+            )));
+        }
+        let der = std::fs::read(dir.join("owner-key.der"))
+            .map_err(|e| StudyError::usage(format!("{}/owner-key.der: {e}", dir.display())))?;
+        let owner = OwnerPublicKey::from_der(&der)
+            .map_err(|e| StudyError::usage(format!("{}/owner-key.der: {e}", dir.display())))?;
+        Some((Arc::new(identities), Arc::new(owner)))
+    } else {
+        None
+    };
     Ok(QueryDeployment {
         dir: dir.to_path_buf(),
         study,
         keys: Arc::new(keys),
         membership,
+        byzantine,
     })
 }
 
@@ -239,6 +308,19 @@ pub fn run_host(d: &QueryDeployment, host: u32, options: &HostOptions) -> Result
                 .try_into()
                 .map_err(|_| StudyError::usage(format!("client {}'s key is malformed", i.id.0)))?,
         );
+        let identity = match &d.byzantine {
+            Some(_) => {
+                let secret = store.meta_blob(&identity_key(i.id.0))?.ok_or_else(|| {
+                    StudyError::usage(format!("client {} has no Ed25519 key", i.id.0))
+                })?;
+                let secret: Zeroizing<[u8; 32]> =
+                    Zeroizing::new(secret.as_slice().try_into().map_err(|_| {
+                        StudyError::usage(format!("client {}'s Ed25519 key is malformed", i.id.0))
+                    })?);
+                Some(Arc::new(SigningKey::from_bytes(&secret)))
+            }
+            None => None,
+        };
         let records: Option<Vec<Vec<i64>>> = match store.meta_blob(&records_key(i.id.0))? {
             Some(b) => Some(
                 serde_json::from_slice(&b)
@@ -250,10 +332,21 @@ pub fn run_host(d: &QueryDeployment, host: u32, options: &HostOptions) -> Result
             i.id,
             (
                 Arc::new(AgreementKeyPair::from_secret_bytes(&secret)),
+                identity,
                 records,
             ),
         );
     }
+    let desk = match (&d.byzantine, host) {
+        (Some(_), 0) => {
+            let der = store
+                .meta_blob(OWNER_RSA)?
+                .ok_or_else(|| StudyError::usage("the owner has no RSA key on host 0"))?;
+            let key = OwnerSigningKey::from_der(&Zeroizing::new(der)).map_err(bad)?;
+            Some(OwnerDesk::Real(SigningDesk::new(key)))
+        }
+        _ => None,
+    };
     let runner = Host::<TremelNode<RealOnions>>::new(
         config,
         d.membership.clone(),
@@ -264,21 +357,33 @@ pub fn run_host(d: &QueryDeployment, host: u32, options: &HostOptions) -> Result
     let study = &d.study;
     let (report, nodes) = runner.run_keeping_nodes(|id, _| {
         if u64::from(id.0) == study.params.n {
-            return Ok(TremelNode::Owner(Box::new(Owner::new(
+            let owner = Owner::new(
                 params.clone(),
                 overlay.clone(),
                 study.queries.clone(),
                 study.setup,
-            ))));
+            );
+            return Ok(TremelNode::Owner(Box::new(match desk.clone() {
+                Some(desk) => owner.with_desk(desk),
+                None => owner,
+            })));
         }
-        let (key, records) = suites
+        let (key, identity, records) = suites
             .remove(&id)
             .ok_or_else(|| format!("client {} has no key on this host", id.0))?;
+        let mut suite = RealOnions::new(key, d.keys.clone(), study.formats);
+        if let (Some((identities, owner)), Some(identity)) = (&d.byzantine, identity) {
+            suite = suite.with_byzantine(ByzantineKeys {
+                identity,
+                identities: identities.clone(),
+                owner: owner.clone(),
+            });
+        }
         Ok(TremelNode::Client(Box::new(Client::new(
             id.0,
             params.clone(),
             overlay.clone(),
-            RealOnions::new(key, d.keys.clone(), study.formats),
+            suite,
             records,
         ))))
     })?;
