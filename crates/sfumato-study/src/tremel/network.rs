@@ -184,7 +184,7 @@ pub fn create(dir: &Path, name: &str, plan: &TremelPlan, hosts: u32) -> Result<Q
     if bft {
         for _ in 0..n {
             let seed = os_seed()?;
-            identities.push(SigningKey::from_bytes(&*seed).verifying_key());
+            identities.push(SigningKey::from_bytes(&seed).verifying_key());
             identity_secrets.push(seed);
         }
         let mut rng = ChaCha20Rng::from_seed(*os_seed()?);
