@@ -229,6 +229,7 @@ pub(crate) fn report(
                 "truth_live_meters": r.truth_live,
                 "live_meters": r.live_meters,
                 "exact": r.answer.partial.as_ref() == Some(&r.truth_live),
+                "noise": r.noise,
             })).collect::<Vec<_>>(),
             "exact_answers": exact,
             "byzantine": o.byzantine,
@@ -371,6 +372,20 @@ pub(crate) fn report(
         .iter()
         .filter(|r| r.answer.count < r.live_meters)
         .count();
+    for r in &o.rows {
+        if let Some(n) = &r.noise {
+            out.line(format!(
+                "window {}: noise {} Wh on field {} (λ_sum = {:.0} Wh, {} unpaired pair terms of λ_rec = {:.0} Wh: expected sd {:.0} Wh)",
+                r.answer.window,
+                n.observed.map_or("?".into(), |o| o.to_string()),
+                n.field,
+                n.sum_scale,
+                n.unpaired_terms,
+                n.record_scale,
+                n.expected_sd
+            ))?;
+        }
+    }
     if s.deployment.variant == Variant::Byzantine {
         let agreed = o
             .rows

@@ -7,7 +7,8 @@ use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sfumato_overlay::SizePlan;
 use sfumato_protocol::tremel::{
-    Aggregate, MeterFilter, PlannedQuery, QueryAnswer, QuerySpec, RangeClause, Variant,
+    Aggregate, MeterFilter, PartialValue, PlannedQuery, QueryAnswer, QuerySpec, RangeClause,
+    Variant,
 };
 use sfumato_protocol::{NodeId, Time};
 
@@ -153,6 +154,65 @@ pub struct QueryRow {
     pub truth_live: sfumato_protocol::tremel::Partial,
     /// Meters that never failed.
     pub live_meters: u64,
+    /// The bft variant with noise: what the answer's noise should be.
+    #[serde(default)]
+    pub noise: Option<NoiseReport>,
+}
+
+/// The noise an answer carries (the bft variant, docs/tremel-bft.md): the
+/// honest aggregate shares, plus two unpaired `DLap(λ_rec)` terms for
+/// each meter whose tuple is missing (crashed, filtered, or lost).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoiseReport {
+    /// The first summed field.
+    pub field: u16,
+    /// `λ_sum`.
+    pub sum_scale: f64,
+    /// `λ_rec`.
+    pub record_scale: f64,
+    /// Pair terms left unpaired, at most (two per missing meter).
+    pub unpaired_terms: u64,
+    /// The standard deviation of the noise they make together:
+    /// `√(Var DLap(λ_sum) + k·Var DLap(λ_rec))`.
+    pub expected_sd: f64,
+    /// The answer's sum minus the clamped truth over all meters.
+    pub observed: Option<i128>,
+}
+
+/// `Var DLap(λ) = 2e^{−1/λ} / (1 − e^{−1/λ})²`.
+fn dlap_var(scale: f64) -> f64 {
+    let q = (-1.0 / scale).exp();
+    2.0 * q / ((1.0 - q) * (1.0 - q))
+}
+
+/// The noise report of `row` under `plan`.
+pub fn noise_report(
+    row: &QueryRow,
+    plan: &sfumato_protocol::tremel::noise::NoisePlan,
+    meters: u64,
+) -> Option<NoiseReport> {
+    let f = plan.fields.first()?;
+    let (sum, rec) = (f.sum().ok()?.to_f64(), f.record().ok()?.to_f64());
+    let missing = meters.saturating_sub(row.answer.count);
+    let k = 2 * missing;
+    let index = row
+        .truth
+        .0
+        .iter()
+        .zip(&row.answer.partial.as_ref()?.0)
+        .position(|(t, _)| matches!(t, PartialValue::Sum(_)))?;
+    let observed = match (&row.answer.partial.as_ref()?.0[index], &row.truth.0[index]) {
+        (PartialValue::Sum(a), PartialValue::Sum(t)) => Some(a - t),
+        _ => None,
+    };
+    Some(NoiseReport {
+        field: f.field,
+        sum_scale: sum,
+        record_scale: rec,
+        unpaired_terms: k,
+        expected_sd: (dlap_var(sum) + k as f64 * dlap_var(rec)).sqrt(),
+        observed,
+    })
 }
 
 impl QueryRow {
@@ -234,6 +294,7 @@ pub fn rows(
             truth: truth_of(a.window, &|_| true),
             truth_live: truth_of(a.window, &is_live),
             live_meters,
+            noise: None,
             answer: a.clone(),
         })
         .collect()
@@ -298,7 +359,16 @@ pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
     };
     let out = simulate(&plan, &options)?;
     let bft = plan.params.variant == Variant::Byzantine;
-    let rows = rows(&s.spec, records, &out.answers, &failed, bft);
+    let mut rows = rows(&s.spec, records, &out.answers, &failed, bft);
+    for r in &mut rows {
+        let noise = plan
+            .queries
+            .get((r.answer.number as usize).saturating_sub(1))
+            .and_then(|q| q.noise.as_ref());
+        if let Some(n) = noise {
+            r.noise = noise_report(r, n, s.deployment.meters);
+        }
+    }
     let ledger = match &s.deployment.privacy {
         Some(p) if bft => {
             let asked: Vec<u64> = (1..=u64::from(s.queries)).collect();
