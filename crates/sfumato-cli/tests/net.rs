@@ -253,7 +253,7 @@ fn chiaroscuro_runs_over_loopback_with_real_damgard_jurik() {
         "--hosts",
         "3",
         "--period-ms",
-        "100",
+        "250",
         "--start-in-ms",
         "800",
         "--quiet",
