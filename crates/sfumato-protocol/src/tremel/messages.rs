@@ -192,10 +192,10 @@ pub enum TremelMessage<P> {
         query: u64,
         /// The agreement round (1 to `t + 1`).
         round: u32,
-        /// The tuple.
-        tuple: SignedTupleBytes,
+        /// The tuple (shared by the copies to each proxy).
+        tuple: Arc<SignedTupleBytes>,
         /// Endorsements of distinct proxies.
-        endorsements: Vec<EndorsementBytes>,
+        endorsements: Arc<Vec<EndorsementBytes>>,
     },
     /// Byzantine variant: a node's message signed with its identity key
     /// (§6.3), over `to ‖ body`.

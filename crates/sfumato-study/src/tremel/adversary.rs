@@ -4,6 +4,8 @@
 //! meter would, so its envelopes are validly signed; what it cannot do is
 //! sign as another node or as the owner.
 
+use std::sync::Arc;
+
 use rand_core::Rng;
 use serde::{Deserialize, Serialize};
 use sfumato_protocol::context::Outgoing;
@@ -186,7 +188,7 @@ impl<S: OnionSuite> Adversary<TremelNode<S>> for TremelAdversary<S> {
                     },
                 ) => {
                     let mut twin = tuple.clone();
-                    if let Some(b) = twin.tuple.last_mut() {
+                    if let Some(b) = Arc::make_mut(&mut twin).tuple.last_mut() {
                         *b ^= 0x55;
                     }
                     let a = TremelMessage::Agree {
@@ -215,12 +217,12 @@ impl<S: OnionSuite> Adversary<TremelNode<S>> for TremelAdversary<S> {
                         mut endorsements,
                     },
                 ) => {
-                    for e in &mut endorsements {
+                    for e in Arc::make_mut(&mut endorsements).iter_mut() {
                         if let Some(b) = e.signature.get_mut(7) {
                             *b ^= 1;
                         }
                     }
-                    if let Some(b) = tuple.signature.get_mut(3) {
+                    if let Some(b) = Arc::make_mut(&mut tuple).signature.get_mut(3) {
                         *b ^= 1;
                     }
                     let m = resign(
@@ -259,14 +261,14 @@ impl<S: OnionSuite> Adversary<TremelNode<S>> for TremelAdversary<S> {
                         ..
                     },
                 ) => {
-                    tuple.signature.clear();
+                    Arc::make_mut(&mut tuple).signature.clear();
                     push(
                         to,
                         TremelMessage::Agree {
                             query,
                             round,
                             tuple,
-                            endorsements: Vec::new(),
+                            endorsements: Arc::new(Vec::new()),
                         },
                     );
                 }

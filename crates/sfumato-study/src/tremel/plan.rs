@@ -129,16 +129,24 @@ impl Deployment {
     /// Sizes the Byzantine variant for measured costs: the Setup long
     /// enough for the owner to sign every meter's tuple (one RSA private
     /// operation each, serially), and each agreement round long enough for
-    /// a proxy's relays — about `(2t + 1)·2t` messages signed, and as many
-    /// received with up to `t + 2` signatures to check — at half a round of
-    /// CPU per round, plus a round for the last to land.
+    /// the busiest one, the first: a proxy holds about `h = 2t + 1` tuples
+    /// and relays each to `2t` proxies, each relay in an envelope it signs
+    /// and the receiver checks; a relay's endorsements are checked only
+    /// until the tuple is accepted (at most `t + 2` of them), the owner's
+    /// signature once. That CPU takes at most half of the round's overlay
+    /// rounds, and a round (of at least 12 ms, Tremel §7.3's slowest link)
+    /// is left for the last relays to land.
     pub fn fit_byzantine(&mut self, t: u32, costs: &crate::tremel::costs::ByzantineCosts) {
         let signing = costs.owner_sign.0.saturating_mul(self.meters);
         self.setup = Time(self.setup.0.max(signing + signing / 5 + 50_000));
-        let msgs = u64::from(2 * t + 1) * u64::from(2 * t);
-        let cpu = msgs.saturating_mul(
-            costs.sign.0 + costs.verify.0.saturating_mul(u64::from(t) + 2) + costs.tuple_verify.0,
-        );
+        let h = u64::from(2 * t + 1);
+        let msgs = h * u64::from(2 * t);
+        let cpu = msgs.saturating_mul(costs.sign.0 + costs.verify.0)
+            + h.saturating_mul(
+                costs.sign.0
+                    + costs.tuple_verify.0
+                    + costs.verify.0.saturating_mul(u64::from(t) + 2),
+            );
         let round = self.round_length.0.max(1);
         let sending = (2 * cpu).div_ceil(round).max(1);
         let spare = 12_000u64.div_ceil(round).max(1);

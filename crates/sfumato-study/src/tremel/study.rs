@@ -350,11 +350,19 @@ pub fn run(s: &QueryStudy, records: &MeterRecords) -> Result<QueryOutcome> {
         }
     }
     let byzantine = draw_byzantine(&plan, &s.byzantine, &failed, &mut rng)?;
+    let bft_plan = plan.params.variant == Variant::Byzantine;
     let options = SimOptions {
         workers: s.workers,
         crashes: failed.clone(),
         costs: s.costs.map(|c| c.cost_model()).unwrap_or_default(),
         byzantine: byzantine.clone(),
+        // The bft variant's many small operations (Ed25519 checks of 30 µs)
+        // would each round up to a whole 100 µs tick of CPU.
+        tick: if bft_plan && s.costs.is_some() {
+            Time::from_micros(10)
+        } else {
+            SimOptions::default().tick
+        },
         ..SimOptions::default()
     };
     let out = simulate(&plan, &options)?;

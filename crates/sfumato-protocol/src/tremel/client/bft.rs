@@ -405,8 +405,8 @@ impl<S: OnionSuite> Client<S> {
         &mut self,
         from: NodeId,
         round: u32,
-        tuple: SignedTupleBytes,
-        endorsements: Vec<EndorsementBytes>,
+        tuple: Arc<SignedTupleBytes>,
+        endorsements: Arc<Vec<EndorsementBytes>>,
         ctx: &mut NodeContext<'_, TremelNode<S>>,
     ) {
         if round == 0 || round != self.agreement_round_now(ctx.now()) {
@@ -430,7 +430,7 @@ impl<S: OnionSuite> Client<S> {
             return;
         }
         let mut es = Vec::with_capacity(endorsements.len());
-        for e in endorsements {
+        for e in endorsements.iter() {
             match <[u8; 64]>::try_from(e.signature.as_slice()) {
                 Ok(signature) => es.push(Endorsement {
                     proxy: e.proxy,
@@ -482,16 +482,18 @@ impl<S: OnionSuite> Client<S> {
                 suite.sign(b).unwrap_or([0; 64])
             };
             if let Some(es) = held.agreement.relay(r, me, &mut sign) {
-                let endorsements: Vec<EndorsementBytes> = es
+                let endorsements: Arc<Vec<EndorsementBytes>> = es
                     .iter()
                     .map(|e| EndorsementBytes {
                         proxy: e.proxy,
                         signature: e.signature.to_vec(),
                     })
-                    .collect();
+                    .collect::<Vec<_>>()
+                    .into();
+                let tuple = Arc::new(held.signed.clone());
                 for to in held.agreement.proxies() {
                     if *to != me {
-                        out.push((*to, held.signed.clone(), endorsements.clone()));
+                        out.push((*to, tuple.clone(), endorsements.clone()));
                     }
                 }
             }
