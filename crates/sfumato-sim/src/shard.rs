@@ -15,7 +15,7 @@
 //! decision's identity (sender, sequence number), and every node draws from
 //! its own stream, so no outcome depends on the order in which shards run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use sfumato_protocol::context::Effects;
@@ -89,6 +89,13 @@ pub(crate) struct Shard<N: Node, P: Probe<N>> {
     /// The tick's messages grouped by range of receivers (reused).
     stage: Vec<Option<Envelope<N::Message>>>,
     timers: BTreeMap<u64, Vec<(u32, N::Timer)>>,
+    /// Messages that arrived while their receiver was busy computing, per
+    /// receiver, in delivery order (sender, then sequence number): handled
+    /// one by one as the node frees up, each once (re-deferring them all
+    /// after each one made a busy node's backlog quadratic).
+    backlogs: HashMap<usize, BTreeMap<(u32, u64, bool), Envelope<N::Message>>>,
+    /// When a node with a backlog is free again.
+    wakes: BTreeMap<u64, Vec<u32>>,
     effects: Effects<N::Message, N::Timer, N::Event>,
     outbox: Vec<Envelope<N::Message>>,
     /// The arrival tick of each message of the outbox.
@@ -245,6 +252,8 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
             count: Vec::new(),
             stage: Vec::new(),
             timers: BTreeMap::new(),
+            backlogs: HashMap::new(),
+            wakes: BTreeMap::new(),
             effects: Effects::default(),
             outbox: Vec::new(),
             outbox_at: Vec::new(),
@@ -306,6 +315,7 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
         [
             self.pending.keys().next().copied(),
             self.timers.keys().next().copied(),
+            self.wakes.keys().next().copied(),
             self.next_sample,
         ]
         .into_iter()
@@ -345,28 +355,21 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
                     self.metrics.dropped_at_crashed += 1;
                     continue;
                 }
-                if slot.busy_until > t {
-                    let at = slot.busy_until;
-                    self.defer_message(at, env);
+                if slot.busy_until > t || self.backlogs.contains_key(&l) {
+                    let at = slot.busy_until.max(t);
+                    self.to_backlog(l, at, env);
                     continue;
                 }
-                if self.is_offline(env.to, t) {
-                    self.metrics.dropped_offline += 1;
-                    continue;
-                }
-                let (from, msg) = (NodeId(env.from), env.msg);
-                if env.bounced {
-                    self.call(l, t, false, |node, ctx| {
-                        node.handle_undeliverable(now, from, msg, ctx)
-                    });
-                } else {
-                    self.slots[l].received += 1;
-                    self.call(l, t, false, |node, ctx| {
-                        node.handle_message(now, from, msg, ctx)
-                    });
-                }
+                self.deliver(l, t, env);
             }
             self.ordered = ordered;
+        }
+        if let Some(mut woken) = self.wakes.remove(&t) {
+            woken.sort_unstable();
+            woken.dedup();
+            for l in woken {
+                self.drain_backlog(l as usize, t);
+            }
         }
         if let Some(due) = self.timers.remove(&t) {
             for (l, timer) in due {
@@ -414,15 +417,73 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
         }
     }
 
-    fn defer_message(&mut self, at: u64, env: Envelope<N::Message>) {
-        if at > self.last_tick {
-            self.metrics.in_flight_at_end += 1;
+    /// Hands `env` to node `l` at tick `t` (it is up and free).
+    fn deliver(&mut self, l: usize, t: u64, env: Envelope<N::Message>) {
+        let now = Time(t * self.tick_len);
+        if self.is_offline(env.to, t) {
+            self.metrics.dropped_offline += 1;
+            return;
+        }
+        let (from, msg) = (NodeId(env.from), env.msg);
+        if env.bounced {
+            self.call(l, t, false, |node, ctx| {
+                node.handle_undeliverable(now, from, msg, ctx)
+            });
         } else {
-            let recycled = &mut self.recycled;
-            self.pending
-                .entry(at)
-                .or_insert_with(|| recycled.pop().unwrap_or_default())
-                .push(env);
+            self.slots[l].received += 1;
+            self.call(l, t, false, |node, ctx| {
+                node.handle_message(now, from, msg, ctx)
+            });
+        }
+    }
+
+    /// Queues `env` for busy node `l`, waking it at `at` if this starts
+    /// its backlog.
+    fn to_backlog(&mut self, l: usize, at: u64, env: Envelope<N::Message>) {
+        let backlog = self.backlogs.entry(l).or_default();
+        let first = backlog.is_empty();
+        backlog.insert((env.from, env.seq, env.bounced), env);
+        if first {
+            self.wake_at(l, at);
+        }
+    }
+
+    fn wake_at(&mut self, l: usize, at: u64) {
+        // Past the end, the backlog stays and counts as in flight.
+        if at <= self.last_tick {
+            self.wakes.entry(at).or_default().push(l as u32);
+        }
+    }
+
+    /// Hands node `l` its backlog, in delivery order, while it is free at
+    /// tick `t`; wakes it again when it is busy.
+    fn drain_backlog(&mut self, l: usize, t: u64) {
+        loop {
+            let slot = &self.slots[l];
+            if slot.crash_tick <= t {
+                if let Some(b) = self.backlogs.remove(&l) {
+                    self.metrics.dropped_at_crashed += b.len() as u64;
+                }
+                return;
+            }
+            if slot.busy_until > t {
+                let at = slot.busy_until;
+                if self.backlogs.contains_key(&l) {
+                    self.wake_at(l, at);
+                }
+                return;
+            }
+            let Some(backlog) = self.backlogs.get_mut(&l) else {
+                return;
+            };
+            let Some((_, env)) = backlog.pop_first() else {
+                self.backlogs.remove(&l);
+                return;
+            };
+            if backlog.is_empty() {
+                self.backlogs.remove(&l);
+            }
+            self.deliver(l, t, env);
         }
     }
 
@@ -634,6 +695,8 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
         }
         // Whatever is still queued will never be delivered.
         self.metrics.in_flight_at_end += self.pending.values().map(|v| v.len() as u64).sum::<u64>();
+        self.metrics.in_flight_at_end +=
+            self.backlogs.values().map(|b| b.len() as u64).sum::<u64>();
         ShardResult {
             samples: std::mem::take(&mut self.samples),
             events: std::mem::take(&mut self.events),
