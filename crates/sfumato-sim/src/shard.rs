@@ -40,6 +40,9 @@ pub(crate) struct Envelope<M> {
     pub(crate) msg: M,
 }
 
+/// A busy node's waiting messages by (sender, sequence number, bounced).
+type Backlog<M> = BTreeMap<(u32, u64, bool), Envelope<M>>;
+
 /// A node and the runtime's bookkeeping for it.
 struct Slot<N> {
     node: N,
@@ -93,7 +96,7 @@ pub(crate) struct Shard<N: Node, P: Probe<N>> {
     /// receiver, in delivery order (sender, then sequence number): handled
     /// one by one as the node frees up, each once (re-deferring them all
     /// after each one made a busy node's backlog quadratic).
-    backlogs: HashMap<usize, BTreeMap<(u32, u64, bool), Envelope<N::Message>>>,
+    backlogs: HashMap<usize, Backlog<N::Message>>,
     /// When a node with a backlog is free again.
     wakes: BTreeMap<u64, Vec<u32>>,
     effects: Effects<N::Message, N::Timer, N::Event>,
@@ -357,7 +360,7 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
                 }
                 if slot.busy_until > t || self.backlogs.contains_key(&l) {
                     let at = slot.busy_until.max(t);
-                    self.to_backlog(l, at, env);
+                    self.queue_while_busy(l, at, env);
                     continue;
                 }
                 self.deliver(l, t, env);
@@ -439,7 +442,7 @@ impl<N: Node, P: Probe<N>> Shard<N, P> {
 
     /// Queues `env` for busy node `l`, waking it at `at` if this starts
     /// its backlog.
-    fn to_backlog(&mut self, l: usize, at: u64, env: Envelope<N::Message>) {
+    fn queue_while_busy(&mut self, l: usize, at: u64, env: Envelope<N::Message>) {
         let backlog = self.backlogs.entry(l).or_default();
         let first = backlog.is_empty();
         backlog.insert((env.from, env.seq, env.bounced), env);

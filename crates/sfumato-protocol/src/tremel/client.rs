@@ -343,6 +343,12 @@ impl<S: OnionSuite> Client<S> {
                 self.on_round(from, round, items, floods, ctx);
             }
             TremelMessage::Echo { query, sealed } => {
+                if self.params.variant == Variant::Byzantine {
+                    // Tuples reach a Byzantine-variant proxy by the Shuffle
+                    // or the agreement only.
+                    self.stats.refused += 1;
+                    return;
+                }
                 if Some(query) != current || u64::from(from.0) >= self.params.n {
                     return;
                 }
