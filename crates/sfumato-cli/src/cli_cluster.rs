@@ -200,6 +200,10 @@ pub(crate) struct ClusterRunArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) centroids_out: Option<PathBuf>,
 
+    /// Record the run in this results store (SQLite; created if missing), for the dashboard
+    #[arg(long, value_name = "FILE")]
+    pub(crate) store: Option<PathBuf>,
+
     /// Seed, workers, processes, progress
     #[command(flatten)]
     pub(crate) runtime: RuntimeArgs,

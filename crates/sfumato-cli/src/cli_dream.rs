@@ -104,6 +104,10 @@ pub(crate) struct DreamRunArgs {
     /// Worker threads
     #[arg(long, value_name = "W", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub(crate) workers: u32,
+
+    /// Record the run in this results store (SQLite; created if missing), for the dashboard
+    #[arg(long, value_name = "FILE")]
+    pub(crate) store: Option<std::path::PathBuf>,
 }
 
 /// Which result of DREAM §7.

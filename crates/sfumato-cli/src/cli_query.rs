@@ -174,6 +174,10 @@ pub(crate) struct QueryRunArgs {
     /// With --network: time zero this long after the hosts are created, ms
     #[arg(long, value_name = "MS", default_value_t = 1500)]
     pub(crate) start_in_ms: u64,
+
+    /// Record the run in this results store (SQLite; created if missing), for the dashboard
+    #[arg(long, value_name = "FILE")]
+    pub(crate) store: Option<std::path::PathBuf>,
 }
 
 /// Which result of Tremel §7.3.

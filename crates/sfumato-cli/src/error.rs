@@ -97,6 +97,12 @@ impl From<sfumato_study::StudyError> for CliError {
     }
 }
 
+impl From<sfumato_results::ResultsError> for CliError {
+    fn from(e: sfumato_results::ResultsError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl From<DpError> for CliError {
     fn from(e: DpError) -> Self {
         CliError::Dp(e)

@@ -16,6 +16,7 @@ mod cli_cluster;
 mod cli_dream;
 mod cli_net;
 mod cli_query;
+mod cli_results;
 mod cli_sim;
 mod commands;
 mod error;

@@ -116,7 +116,7 @@ pub struct SlotRecord {
     pub published: Option<f64>,
     /// The true total.
     pub truth: f64,
-    /// Meters that reported.
+    /// How many reported (DREAM: the clusters that published the slot).
     pub reporting: Option<u64>,
 }
 

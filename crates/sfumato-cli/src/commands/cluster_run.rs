@@ -536,6 +536,7 @@ pub(crate) struct IterationRow {
 
 /// Runs the command.
 pub(crate) fn run(args: &ClusterRunArgs, out: &mut Output) -> Result<(), CliError> {
+    crate::commands::store_run::check(args.store.as_ref())?;
     let d = data(args)?;
     let plan = plan(args, &d)?;
     let p = &plan.params;
@@ -646,7 +647,7 @@ pub(crate) fn report(
         "INSECURE plaintext stand-in (nothing was encrypted)".to_string()
     };
     let runtime_extra = extra;
-    if out.is_json() {
+    let doc = {
         let extra = json!({
         "best_intra_post": {"chiaroscuro": best_private_post, "centralized_perturbed": best_central_post},
         "init": d.init,
@@ -712,11 +713,33 @@ pub(crate) fn report(
         if let (Some(doc), serde_json::Value::Object(extra)) = (doc.as_object_mut(), extra) {
             doc.extend(extra);
         }
-        if let (Some(doc), Some(e)) = (doc.as_object_mut(), runtime_extra) {
+        if let (Some(doc), Some(e)) = (doc.as_object_mut(), runtime_extra.as_ref()) {
             doc.insert("command".into(), json!(e.command));
-            doc.extend(e.json);
+            doc.extend(e.json.clone());
+        }
+        doc
+    };
+    let stored = match &args.store {
+        Some(path) => Some(crate::commands::store_run::cluster(
+            path,
+            args,
+            d,
+            &plan.params,
+            &sim.summary,
+            &rows,
+            &doc,
+        )?),
+        None => None,
+    };
+    if out.is_json() {
+        let mut doc = doc;
+        if let (Some(id), Some(o)) = (stored, doc.as_object_mut()) {
+            o.insert("stored_run".into(), json!(id));
         }
         return out.json(&doc);
+    }
+    if let (Some(id), Some(path)) = (stored, &args.store) {
+        out.line(format!("recorded as run {id} in {}", path.display()))?;
     }
     out.line(format!(
         "Chiaroscuro: {} participants ({}), n = {}, range [{}, {}], {} values clipped",

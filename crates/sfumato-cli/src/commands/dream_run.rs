@@ -26,6 +26,7 @@ struct SlotRow {
 
 /// Runs the command.
 pub(crate) fn run(args: &DreamRunArgs, out: &mut Output) -> Result<(), CliError> {
+    crate::commands::store_run::check(args.store.as_ref())?;
     if !(0.0..=1.0).contains(&args.fail_rate) {
         return Err(CliError::usage(format!(
             "--fail-rate {} is not a probability",
@@ -81,6 +82,8 @@ pub(crate) struct ReportParams {
     pub(crate) unit_wh: u64,
     pub(crate) fail_rate: f64,
     pub(crate) seed: u64,
+    /// The results store to record the run in.
+    pub(crate) store: Option<std::path::PathBuf>,
 }
 
 impl ReportParams {
@@ -94,6 +97,7 @@ impl ReportParams {
             unit_wh: a.study.unit_wh,
             fail_rate: a.fail_rate,
             seed: a.study.seed,
+            store: a.store.clone(),
         }
     }
 }
@@ -265,7 +269,7 @@ fn print(
     }
     let minutes = h.resolution.minutes();
     let t = &o.traffic;
-    if out.is_json() {
+    let doc = {
         let per_slot: Vec<_> = rows
             .iter()
             .map(|r| {
@@ -300,10 +304,37 @@ fn print(
             "traffic": t,
             "run": o.run,
         });
-        if let (Some(e), Some(map)) = (extra, doc.as_object_mut()) {
-            map.extend(e.json);
+        if let (Some(e), Some(map)) = (extra.as_ref(), doc.as_object_mut()) {
+            map.extend(e.json.clone());
+        }
+        doc
+    };
+    let stored = match &p.store {
+        Some(path) => {
+            let slots: Vec<(u32, Option<f64>, f64, u64)> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.slot as u32,
+                        (r.published > 0).then_some(r.published_wh as f64 * kwh),
+                        r.true_wh as f64 * kwh,
+                        r.published as u64,
+                    )
+                })
+                .collect();
+            Some(crate::commands::store_run::dream(path, p, &slots, &doc)?)
+        }
+        None => None,
+    };
+    if out.is_json() {
+        let mut doc = doc;
+        if let (Some(id), Some(o)) = (stored, doc.as_object_mut()) {
+            o.insert("stored_run".into(), json!(id));
         }
         return out.json(&doc);
+    }
+    if let (Some(id), Some(path)) = (stored, &p.store) {
+        out.line(format!("recorded as run {id} in {}", path.display()))?;
     }
     let left_out = h.totals.len() - o.clusters.len() * p.cluster_size as usize;
     out.line(format_args!(

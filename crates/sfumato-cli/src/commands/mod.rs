@@ -20,10 +20,12 @@ mod overlay;
 mod query_experiment;
 mod query_net;
 pub(crate) mod query_run;
+mod results;
 mod sim_bench;
 mod sim_broadcast;
 mod sim_gossip;
 mod sim_runtime;
+pub(crate) mod store_run;
 mod traces_generate;
 mod traces_import;
 mod traces_stats;
@@ -59,6 +61,7 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Overlay(OverlayCommand::Gaps(args)) => overlay::gaps(args, out),
         Command::Dream(DreamCommand::Run(args)) => dream_run::run(args, out),
         Command::Query(QueryCommand::Run(args)) => query_run::run(args, out),
+        Command::Results(c) => results::run(c, out),
         Command::Query(QueryCommand::Experiment(args)) => query_experiment::run(args, out),
         Command::Dream(DreamCommand::Experiment(args)) => dream_experiment::run(args, out),
         Command::Sim(SimCommand::PushSum(args)) => {

@@ -67,6 +67,7 @@ fn report_params(s: &NetStudy) -> ReportParams {
         unit_wh: s.unit_wh,
         fail_rate: 0.0,
         seed: s.seed,
+        store: None,
     }
 }
 

@@ -97,6 +97,7 @@ fn crash(s: &str) -> Result<(NodeId, Time), CliError> {
 
 /// Runs the command.
 pub(crate) fn run(args: &QueryRunArgs, out: &mut Output) -> Result<(), CliError> {
+    crate::commands::store_run::check(args.store.as_ref())?;
     let crypto = if args.insecure_plaintext {
         Crypto::InsecurePlaintext
     } else {
@@ -205,8 +206,7 @@ pub(crate) fn report(
         .count();
     let meters = args.deployment.meters;
     let queries = o.rows.len().max(1) as f64;
-    if out.is_json() {
-        return out.json(&json!({
+    let doc = json!({
             "command": "query run",
             "runtime": if args.network { "network" } else { "simulator" },
             "hosts": if args.network { Some(args.hosts) } else { None },
@@ -237,7 +237,20 @@ pub(crate) fn report(
             "traffic": o.traffic,
             "bytes_per_meter_per_query": o.traffic.mean_bytes() / queries,
             "run": o.run,
-        }));
+    });
+    let stored = match &args.store {
+        Some(path) => Some(crate::commands::store_run::query(path, args, s, o, &doc)?),
+        None => None,
+    };
+    if out.is_json() {
+        let mut doc = doc;
+        if let (Some(id), Some(m)) = (stored, doc.as_object_mut()) {
+            m.insert("stored_run".into(), json!(id));
+        }
+        return out.json(&doc);
+    }
+    if let (Some(id), Some(path)) = (stored, &args.store) {
+        out.line(format!("recorded as run {id} in {}", path.display()))?;
     }
     out.line(format!(
         "Tremel queries {}: {} protocol, {} echo, {} meters on an overlay of n = {} ({} spare ids), t = {}, {} groups",
