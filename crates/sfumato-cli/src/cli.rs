@@ -76,6 +76,8 @@ pub(crate) enum Command {
     /// The network runtime: DREAM deployed as real hosts over mutually authenticated TLS
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Net(crate::cli_net::NetCommand),
+    /// The dashboard: the Chiaroscuro demonstrator's views, DREAM and Tremel results, in a browser
+    Dashboard(crate::cli_results::DashboardArgs),
     /// The results store: runs recorded with --store (for the dashboard)
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Results(crate::cli_results::ResultsCommand),

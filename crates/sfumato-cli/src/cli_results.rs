@@ -33,3 +33,36 @@ pub(crate) struct ResultsShowArgs {
     #[arg(long, value_name = "ID")]
     pub(crate) run: i64,
 }
+
+/// Arguments of `sfumato dashboard`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    sfumato dashboard                      # records the demo's scenarios first, then serves them\n  \
+    sfumato dashboard --store runs.sqlite --addr 127.0.0.1:8080\n\
+    Open the printed address in a browser. The server binds to localhost unless --addr says otherwise.")]
+pub(crate) struct DashboardArgs {
+    /// The results store to show; without it, the demo's scenarios are recorded into a new one first
+    #[arg(long, value_name = "FILE")]
+    pub(crate) store: Option<std::path::PathBuf>,
+
+    /// Where the demo's scenarios are recorded when --store is not given
+    #[arg(long, value_name = "FILE", conflicts_with = "store")]
+    pub(crate) record_to: Option<std::path::PathBuf>,
+
+    /// Key sizes the demo's timings are measured at (threshold Damgård–Jurik; 2048 takes minutes to generate)
+    #[arg(
+        long,
+        value_name = "BITS,…",
+        value_delimiter = ',',
+        default_value = "512,1024"
+    )]
+    pub(crate) key_sizes: Vec<u32>,
+
+    /// The address to serve on (port 0: any free port)
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
+    pub(crate) addr: std::net::SocketAddr,
+
+    /// Record the scenarios and exit without serving
+    #[arg(long)]
+    pub(crate) record_only: bool,
+}

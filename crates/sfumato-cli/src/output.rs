@@ -6,7 +6,7 @@
 //! `BrokenPipe`.
 
 use std::fmt::Display;
-use std::io::{self, BufWriter, Stdout, Write};
+use std::io::{self, BufWriter, Write};
 
 use serde::Serialize;
 use sfumato_dp::ExactScale;
@@ -15,7 +15,7 @@ use crate::error::CliError;
 
 /// Where a command prints: stdout, buffered, in text or JSON mode.
 pub(crate) struct Output {
-    out: BufWriter<Stdout>,
+    out: BufWriter<Box<dyn Write + Send>>,
     json: bool,
 }
 
@@ -24,8 +24,17 @@ impl Output {
     /// threads print to stdout while a cluster connects, and must not block.
     pub(crate) fn stdout(json: bool) -> Self {
         Output {
-            out: BufWriter::new(io::stdout()),
+            out: BufWriter::new(Box::new(io::stdout())),
             json,
+        }
+    }
+
+    /// An output that discards everything (a command run for its side
+    /// effects, such as the dashboard's default scenarios).
+    pub(crate) fn sink() -> Self {
+        Output {
+            out: BufWriter::new(Box::new(io::sink())),
+            json: false,
         }
     }
 

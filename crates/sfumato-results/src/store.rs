@@ -234,6 +234,35 @@ impl Store {
         Ok(id)
     }
 
+    /// Adds `timings` to every cluster run of the store, in one
+    /// transaction (the dashboard's measured costs per key size).
+    pub fn add_timings(&mut self, timings: &[crate::record::TimingRecord]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<i64> = {
+            let mut st = tx.prepare("SELECT id FROM runs WHERE kind = 'cluster'")?;
+            st.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?
+        };
+        for id in ids {
+            for t in timings {
+                tx.execute(
+                    "INSERT OR REPLACE INTO timings (run, operation, key_bits, iteration, micros_per_participant, measured)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        id,
+                        t.operation,
+                        t.key_bits,
+                        t.iteration,
+                        finite("a timing", t.micros_per_participant)?,
+                        t.measured,
+                    ],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Every run, newest first.
     pub fn runs(&self) -> Result<Vec<RunSummary>> {
         let mut st = self.conn.prepare(

@@ -78,6 +78,15 @@
   if (D.kind === "dream") dream();
   if (D.kind === "query") query();
 
+  let currentIter = D.iter;
+  let redrawBob = null;
+  // Bob's profiles: those published at the iteration, or the last ones.
+  function profilesAt(iter) {
+    const it = D.iterations[iter];
+    if (it && it.centroids_after.length) return it.centroids_after;
+    return D.profiles;
+  }
+
   function cluster() {
     const its = D.iterations;
     const plots = {};
@@ -91,6 +100,8 @@
     function show(iter) {
       const it = its[iter];
       if (!it) return;
+      currentIter = iter;
+      if (redrawBob) redrawBob();
       const cs = centroidsAt(it);
       D.picked.forEach(function (p) {
         const c = closest(p.values, cs);
@@ -130,13 +141,13 @@
         setUrl("iter", iter);
       });
     }
+    if (D.bob) bob();
     show(D.iter);
     chart("inertia-chart", "intra-cluster inertia", ["iteration", "before noise", "after noise"], [
       its.map((i) => i.iteration + 1),
       its.map((i) => i.inertia_before),
       its.map((i) => i.inertia_after),
     ]);
-    if (D.bob) bob();
   }
 
   function bob() {
@@ -155,7 +166,7 @@
       const zw = znorm(w);
       const eu = [];
       const zn = [];
-      D.profiles.forEach(function (p, i) {
+      profilesAt(currentIter).forEach(function (p, i) {
         if (p.length < start + len) return;
         const pw = p.slice(start, start + len);
         eu.push([i, euclid(w, pw)]);
@@ -192,6 +203,7 @@
     });
     startIn.addEventListener("change", () => update(Number(startIn.value), Number(lenIn.value), false));
     lenIn.addEventListener("change", () => update(Number(startIn.value), Number(lenIn.value), false));
+    redrawBob = () => update(Number(startIn.value), Number(lenIn.value), false);
     update(D.window[0], D.window[1], false);
   }
 

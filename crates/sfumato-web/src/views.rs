@@ -236,7 +236,14 @@ At the slider's iteration.</p><div class=\"chart\" id=\"centroids-chart\"></div>
     body.push_str("</section>");
     // What can Bob do.
     let bob = run.series.iter().find(|s| s.participant == BOB);
-    let profs = profiles(run);
+    // Bob is matched against the profiles published at the slider's
+    // iteration (or, if it published none, the last ones that were).
+    let profs = run
+        .iterations
+        .get(iter)
+        .map(|it| it.centroids_after.clone())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| profiles(run));
     let (start, len) = state.window;
     body.push_str("<section id=\"bob\"><h2>What can Bob do?</h2>");
     match bob {
@@ -245,7 +252,8 @@ At the slider's iteration.</p><div class=\"chart\" id=\"centroids-chart\"></div>
             let start = start.min(b.values.len().saturating_sub(len));
             body.push_str(&format!(
                 "<p class=\"meta\">Participant #{BOB}'s own series. Drag across the chart to choose a window \
-(or set it below): the published profiles closest to that sub-sequence, by Euclidean and by z-normalised distance.</p>\
+(or set it below): the profiles published at the slider's iteration closest to that sub-sequence, by Euclidean and \
+by z-normalised distance.</p>\
 <div class=\"chart\" id=\"bob-chart\"></div>\
 <label>start <input type=\"number\" id=\"w-start\" min=\"0\" value=\"{start}\"></label> \
 <label>length <input type=\"number\" id=\"w-len\" min=\"1\" value=\"{len}\"></label> \

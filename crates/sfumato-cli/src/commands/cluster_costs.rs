@@ -304,6 +304,17 @@ struct UnitCosts {
     plaintext_set_bytes: u64,
 }
 
+/// The mean seconds of each operation on one set of means (`encrypt`,
+/// `add`, …), measured as `--figure 5` does: for the dashboard's timings.
+pub(crate) fn unit_means(args: &UnitCostsArgs) -> Result<Vec<(&'static str, f64)>, CliError> {
+    let costs = measure(args, false)?;
+    Ok(costs
+        .timed
+        .iter()
+        .map(|t| (t.key, t.seconds.mean))
+        .collect())
+}
+
 /// Runs `sfumato cluster costs --figure 5`.
 fn run_unit(args: &UnitCostsArgs, show_progress: bool, out: &mut Output) -> Result<(), CliError> {
     let costs = measure(args, show_progress)?;

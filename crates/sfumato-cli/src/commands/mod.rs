@@ -5,6 +5,7 @@ mod cluster_latency;
 pub(crate) mod cluster_run;
 mod crypto;
 mod crypto_bench;
+mod dashboard;
 mod demo;
 mod demo_cluster;
 mod demo_dream;
@@ -62,6 +63,7 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Dream(DreamCommand::Run(args)) => dream_run::run(args, out),
         Command::Query(QueryCommand::Run(args)) => query_run::run(args, out),
         Command::Results(c) => results::run(c, out),
+        Command::Dashboard(a) => dashboard::run(a, out),
         Command::Query(QueryCommand::Experiment(args)) => query_experiment::run(args, out),
         Command::Dream(DreamCommand::Experiment(args)) => dream_experiment::run(args, out),
         Command::Sim(SimCommand::PushSum(args)) => {

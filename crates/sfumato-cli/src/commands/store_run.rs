@@ -86,12 +86,13 @@ pub(crate) fn cluster(
     let secure = args.encryption == EncryptionArg::DamgardJurik;
     let key_bits = if secure { args.key_bits } else { 0 };
     let label = format!(
-        "{}: {} participants, k = {}, ε = {}, {:?}, {:?}{}",
+        "{}: {} participants, k = {}, ε = {}, {:?}, SMA {} ({:?}){}",
         d.name,
         p.population,
         args.k,
         args.epsilon,
         args.strategy,
+        args.smoothing,
         p.quality.smoothing,
         if secure {
             format!(", {key_bits}-bit keys")

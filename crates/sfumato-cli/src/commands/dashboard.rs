@@ -1,0 +1,203 @@
+//! `sfumato dashboard`: serves a results store's runs in a browser
+//! (`sfumato_web`); with no store, records the Chiaroscuro demonstrator's
+//! scenarios first (paper 003: 600 participants, NUMED-like and CER-like
+//! series, ε × smoothing × strategy), with a DREAM and a Tremel run, so
+//! that one command shows something real.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use sfumato_results::{Store, TimingRecord};
+
+use crate::cli::Cli;
+use crate::cli_results::DashboardArgs;
+use crate::commands::cluster_costs::{UnitCostsArgs, unit_means};
+use crate::error::CliError;
+use crate::output::Output;
+
+/// The demo's cluster scenarios: data, ε, strategy, smoothing window. Six
+/// iterations each, with the stop rule off, so that the slider shows the
+/// noise taking over as the budget thins.
+const SCENARIOS: [(&str, &str, &str, &str); 8] = [
+    ("numed", "0.69", "greedy", "0.2"),
+    ("numed", "0.69", "uniform-fast", "0"),
+    ("numed", "3", "greedy", "0.2"),
+    ("numed", "3", "uniform-fast", "0"),
+    ("cer", "0.69", "greedy", "0.2"),
+    ("cer", "0.69", "uniform-fast", "0"),
+    ("cer", "3", "greedy", "0.2"),
+    ("cer", "3", "uniform-fast", "0"),
+];
+
+/// Runs one `sfumato …` command line in this process, its output
+/// discarded.
+fn run_quietly(args: &[String]) -> Result<(), CliError> {
+    let cli =
+        Cli::try_parse_from(std::iter::once("sfumato".to_string()).chain(args.iter().cloned()))
+            .map_err(|e| CliError::usage(e.to_string()))?;
+    let mut sink = Output::sink();
+    crate::commands::run(&cli.command, &mut sink)
+}
+
+/// Records the demo's scenarios into `path` (a new store), saying what it
+/// does on stderr.
+pub(crate) fn record_defaults(path: &Path, key_sizes: &[u32]) -> Result<(), CliError> {
+    if path.exists() {
+        return Err(CliError::usage(format!(
+            "{} exists: give it with --store, or choose another --record-to",
+            path.display()
+        )));
+    }
+    let store = path.display().to_string();
+    for (i, (data, eps, strategy, smoothing)) in SCENARIOS.iter().enumerate() {
+        eprintln!(
+            "recording scenario {}/{}: {data}, ε = {eps}, {strategy}, smoothing {smoothing}",
+            i + 1,
+            SCENARIOS.len()
+        );
+        let args: Vec<String> = [
+            "cluster",
+            "run",
+            "--synthetic",
+            data,
+            "--participants",
+            "600",
+            "--k",
+            "10",
+            "--epsilon",
+            eps,
+            "--strategy",
+            strategy,
+            "--smoothing",
+            smoothing,
+            "--iterations",
+            "6",
+            "--stop-noise",
+            "off",
+            "--encryption",
+            "insecure-plaintext",
+            "--seed",
+            "1",
+            "--quiet",
+            "--store",
+            &store,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        run_quietly(&args)?;
+    }
+    eprintln!("recording a DREAM run and a Tremel run");
+    run_quietly(
+        &[
+            "dream",
+            "run",
+            "--households",
+            "200",
+            "--cluster-size",
+            "50",
+            "--tolerate",
+            "5",
+            "--epsilon",
+            "1",
+            "--slots",
+            "48",
+            "--store",
+            &store,
+        ]
+        .map(String::from),
+    )?;
+    run_quietly(
+        &[
+            "query",
+            "run",
+            "--meters",
+            "101",
+            "--queries",
+            "4",
+            "--every",
+            "30m",
+            "--hvac",
+            "--insecure-plaintext",
+            "--store",
+            &store,
+        ]
+        .map(String::from),
+    )?;
+    measure_timings(path, key_sizes)
+}
+
+/// Measures threshold Damgård–Jurik's operations on one set of 10 means
+/// of 24 values at each key size (as `cluster costs --figure 5` does) and
+/// adds them to every cluster run of the store.
+fn measure_timings(path: &Path, key_sizes: &[u32]) -> Result<(), CliError> {
+    let mut timings = Vec::new();
+    for &bits in key_sizes {
+        eprintln!("measuring encryption, sums and decryption with {bits}-bit keys");
+        let means = unit_means(&UnitCostsArgs {
+            means: 10,
+            measures: 24,
+            key_bits: bits,
+            committee: 10,
+            threshold: 3,
+            repeat: 3,
+            seed: 1,
+            threads: 1,
+        })?;
+        for (op, seconds) in means {
+            timings.push(TimingRecord {
+                operation: format!("{op} (one set of 10 means)"),
+                key_bits: bits,
+                iteration: 0,
+                micros_per_participant: seconds * 1e6,
+                measured: true,
+            });
+        }
+    }
+    let mut store = Store::open(path)?;
+    store.add_timings(&timings)?;
+    Ok(())
+}
+
+/// Runs the command.
+pub(crate) fn run(args: &DashboardArgs, out: &mut Output) -> Result<(), CliError> {
+    let store: PathBuf = match &args.store {
+        Some(p) => p.clone(),
+        None => {
+            let path = args.record_to.clone().unwrap_or_else(|| {
+                std::env::temp_dir()
+                    .join(format!("sfumato-dashboard-{}.sqlite", std::process::id()))
+            });
+            record_defaults(&path, &args.key_sizes)?;
+            out.line(format!(
+                "recorded the demo's scenarios in {}",
+                path.display()
+            ))?;
+            path
+        }
+    };
+    // A bad store fails here, not on the first page.
+    let runs = Store::open_read_only(&store)?.runs()?;
+    if args.record_only {
+        return out.line(format!("{} runs in {}", runs.len(), store.display()));
+    }
+    if !args.addr.ip().is_loopback() {
+        eprintln!(
+            "warning: serving on {}, beyond this machine: the dashboard has no authentication",
+            args.addr
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Runtime(format!("cannot start the server: {e}")))?;
+    let name = store.display().to_string();
+    let count = runs.len();
+    rt.block_on(sfumato_web::serve(args.addr, store, move |addr| {
+        use std::io::Write;
+        println!("dashboard: http://{addr}/ ({count} runs from {name}); Ctrl-C stops it");
+        let _ = std::io::stdout().flush();
+    }))
+    .map_err(|e| CliError::usage(format!("cannot serve on {}: {e}", args.addr)))
+}
