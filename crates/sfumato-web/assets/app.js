@@ -13,6 +13,9 @@
   }
   if (!holder || typeof uPlot === "undefined") return;
   const D = JSON.parse(holder.textContent);
+  // The iteration the slider shows, and how to redraw Bob's matches.
+  let currentIter = D.iter;
+  let redrawBob = null;
   const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
   const fmt = (x) => x.toFixed(3);
 
@@ -78,8 +81,6 @@
   if (D.kind === "dream") dream();
   if (D.kind === "query") query();
 
-  let currentIter = D.iter;
-  let redrawBob = null;
   // Bob's profiles: those published at the iteration, or the last ones.
   function profilesAt(iter) {
     const it = D.iterations[iter];
