@@ -234,30 +234,47 @@ impl Store {
         Ok(id)
     }
 
-    /// Adds `timings` to every cluster run of the store, in one
-    /// transaction (the dashboard's measured costs per key size).
-    pub fn add_timings(&mut self, timings: &[crate::record::TimingRecord]) -> Result<()> {
+    /// Adds figures measured after run `id` was recorded (the dashboard's
+    /// timings and traffic per key size), in one transaction; a timing or
+    /// traffic row of the same key replaces the old one.
+    pub fn add_figures(
+        &mut self,
+        id: RunId,
+        timings: &[crate::record::TimingRecord],
+        traffic: &[crate::record::TrafficRecord],
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let ids: Vec<i64> = {
-            let mut st = tx.prepare("SELECT id FROM runs WHERE kind = 'cluster'")?;
-            st.query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()?
-        };
-        for id in ids {
-            for t in timings {
-                tx.execute(
-                    "INSERT OR REPLACE INTO timings (run, operation, key_bits, iteration, micros_per_participant, measured)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        id,
-                        t.operation,
-                        t.key_bits,
-                        t.iteration,
-                        finite("a timing", t.micros_per_participant)?,
-                        t.measured,
-                    ],
-                )?;
-            }
+        let exists: i64 = tx.query_row("SELECT count(*) FROM runs WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
+        if exists == 0 {
+            return Err(ResultsError::UnknownRun(id));
+        }
+        for t in timings {
+            tx.execute(
+                "INSERT OR REPLACE INTO timings (run, operation, key_bits, iteration, micros_per_participant, measured)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id,
+                    t.operation,
+                    t.key_bits,
+                    t.iteration,
+                    finite("a timing", t.micros_per_participant)?,
+                    t.measured,
+                ],
+            )?;
+        }
+        for t in traffic {
+            tx.execute(
+                "INSERT OR REPLACE INTO traffic (run, key_bits, bytes_per_participant, messages_per_participant)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    id,
+                    t.key_bits,
+                    finite("traffic", t.bytes_per_participant)?,
+                    finite("traffic", t.messages_per_participant)?,
+                ],
+            )?;
         }
         tx.commit()?;
         Ok(())

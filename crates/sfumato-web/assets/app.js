@@ -144,11 +144,45 @@
     }
     if (D.bob) bob();
     show(D.iter);
+    timings();
     chart("inertia-chart", "intra-cluster inertia", ["iteration", "before noise", "after noise"], [
       its.map((i) => i.iteration + 1),
       its.map((i) => i.inertia_before),
       its.map((i) => i.inertia_after),
     ]);
+  }
+
+  // Time per participant per iteration, one line per operation and key
+  // size, on a log scale.
+  function timings() {
+    if (!D.timings || !D.timings.length) return;
+    const el = document.getElementById("timings-chart");
+    if (!el) return;
+    const name = (t) => t.operation + " " + t.key_bits + " bits";
+    const keys = [];
+    D.timings.forEach(function (t) {
+      if (keys.indexOf(name(t)) < 0) keys.push(name(t));
+    });
+    const iters = Array.from(new Set(D.timings.map((t) => t.iteration))).sort((a, b) => a - b);
+    const data = [iters];
+    keys.forEach(function (k) {
+      data.push(iters.map(function (i) {
+        const t = D.timings.find((x) => name(x) === k && x.iteration === i);
+        return t && t.micros_per_participant > 0 ? t.micros_per_participant : null;
+      }));
+    });
+    const series = [{ label: "iteration" }].concat(keys.map(function (k, i) {
+      const s = { label: k, stroke: COLORS[i % 3], width: 1.5 };
+      if (k.indexOf(" 512 ") < 0) s.dash = [6, 4];
+      return s;
+    }));
+    new uPlot({
+      title: "µs per participant per iteration",
+      width: widthOf(el),
+      height: 240,
+      scales: { x: { time: false }, y: { distr: 3 } },
+      series: series,
+    }, data, el);
   }
 
   function bob() {

@@ -197,9 +197,12 @@ At the slider's iteration.</p><div class=\"chart\" id=\"centroids-chart\"></div>
     body.push_str(&downloads(id, "centroids"));
     body.push_str("</section>");
     // Timings and traffic.
-    body.push_str("<section id=\"timings\"><h2>Time per participant</h2><table><thead><tr>\
+    body.push_str("<section id=\"timings\"><h2>Time per participant</h2>\
+<p class=\"meta\">Per iteration (chart, log scale): each participant's encryption of its set, additions over its \
+exchanges, and its share of the partial decryptions, from the measured time per value at each key size. \
+Below, what was measured.</p><div class=\"chart\" id=\"timings-chart\"></div><table><thead><tr>\
 <th>operation</th><th>key bits</th><th>iteration</th><th>µs per participant</th><th>measured</th></tr></thead><tbody>");
-    for t in &run.timings {
+    for t in run.timings.iter().filter(|t| t.iteration == 0) {
         body.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td></tr>",
             escape(&t.operation),
@@ -216,7 +219,9 @@ At the slider's iteration.</p><div class=\"chart\" id=\"centroids-chart\"></div>
     body.push_str("</tbody></table>");
     body.push_str(&downloads(id, "timings"));
     body.push_str(
-        "</section><section id=\"traffic\"><h2>Traffic per participant</h2><table><thead><tr>\
+        "</section><section id=\"traffic\"><h2>Traffic per participant</h2>\
+<p class=\"meta\">The run's own traffic, and for each measured key size the same messages with every value \
+encrypted (estimated from the measured ciphertext size).</p><table><thead><tr>\
 <th>key bits</th><th>bytes</th><th>messages</th></tr></thead><tbody>",
     );
     for t in &run.traffic {
@@ -287,6 +292,7 @@ by z-normalised distance.</p>\
         "bob": bob,
         "profiles": profs,
         "window": [start, len],
+        "timings": run.timings.iter().filter(|t| t.iteration > 0).collect::<Vec<_>>(),
     })
 }
 

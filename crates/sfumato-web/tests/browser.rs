@@ -103,6 +103,10 @@ async fn pages_render_and_the_slider_and_the_window_drive_what_is_shown() {
         eprintln!("SFUMATO_SKIP_BROWSER is set: the browser test did not run");
         return;
     }
+    // The workspace enables two rustls providers (ring for sfumato-net,
+    // aws-lc for fantoccini's connector): choose one, as rustls asks.
+    #[allow(deprecated)] // ring, as sfumato-net uses it (tls.rs).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = std::env::temp_dir().join(format!("sfumato-web-browser-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("runs.sqlite");

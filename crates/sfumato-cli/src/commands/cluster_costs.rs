@@ -304,15 +304,34 @@ struct UnitCosts {
     plaintext_set_bytes: u64,
 }
 
-/// The mean seconds of each operation on one set of means (`encrypt`,
-/// `add`, …), measured as `--figure 5` does: for the dashboard's timings.
-pub(crate) fn unit_means(args: &UnitCostsArgs) -> Result<Vec<(&'static str, f64)>, CliError> {
+/// What one set of means costs at one key size, measured as `--figure 5`
+/// does: for the dashboard's timings and traffic.
+#[derive(Clone, Debug)]
+pub(crate) struct UnitMeans {
+    /// Values in the set (`means × (measures + 1)`).
+    pub(crate) values: u64,
+    /// Mean seconds of each operation on the set (`encrypt`, `add`,
+    /// `partial_decrypt`, `combine`).
+    pub(crate) ops: Vec<(&'static str, f64)>,
+    /// Bytes of the encrypted set at a fixed ciphertext width.
+    pub(crate) set_fixed_bytes: u64,
+    /// Bytes of the same set in the clear (8 a value).
+    pub(crate) plaintext_set_bytes: u64,
+}
+
+/// Measures [`UnitMeans`].
+pub(crate) fn unit_means(args: &UnitCostsArgs) -> Result<UnitMeans, CliError> {
     let costs = measure(args, false)?;
-    Ok(costs
-        .timed
-        .iter()
-        .map(|t| (t.key, t.seconds.mean))
-        .collect())
+    Ok(UnitMeans {
+        values: costs.values,
+        ops: costs
+            .timed
+            .iter()
+            .map(|t| (t.key, t.seconds.mean))
+            .collect(),
+        set_fixed_bytes: costs.set_fixed_bytes,
+        plaintext_set_bytes: costs.plaintext_set_bytes,
+    })
 }
 
 /// Runs `sfumato cluster costs --figure 5`.

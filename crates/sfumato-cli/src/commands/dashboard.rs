@@ -7,11 +7,11 @@
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use sfumato_results::{Store, TimingRecord};
+use sfumato_results::{Store, TimingRecord, TrafficRecord};
 
 use crate::cli::Cli;
 use crate::cli_results::DashboardArgs;
-use crate::commands::cluster_costs::{UnitCostsArgs, unit_means};
+use crate::commands::cluster_costs::{UnitCostsArgs, UnitMeans, unit_means};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -128,35 +128,110 @@ pub(crate) fn record_defaults(path: &Path, key_sizes: &[u32]) -> Result<(), CliE
 }
 
 /// Measures threshold Damgård–Jurik's operations on one set of 10 means
-/// of 24 values at each key size (as `cluster costs --figure 5` does) and
-/// adds them to every cluster run of the store.
+/// of 24 values at each key size (as `cluster costs --figure 5` does), and
+/// gives every cluster run of the store, per key size:
+///
+/// * the measured unit times (`… one set of 10 means`, iteration 0);
+/// * per iteration, each participant's time to **encrypt** its set, to
+///   **add** the sets of its epidemic-sum exchanges, and its share of the
+///   key holders' partial **decryptions**: the measured time per value
+///   times the values of that iteration's set (`centroids × (n + 1)`), times
+///   the exchanges per participant and iteration the run counted, or times
+///   committee / participants (not measured end to end: `measured` false);
+/// * the traffic per participant had the run's sets been encrypted: its
+///   bytes with each value's 8 bytes replaced by a ciphertext's (estimated).
 fn measure_timings(path: &Path, key_sizes: &[u32]) -> Result<(), CliError> {
-    let mut timings = Vec::new();
+    let mut units = Vec::new();
     for &bits in key_sizes {
         eprintln!("measuring encryption, sums and decryption with {bits}-bit keys");
-        let means = unit_means(&UnitCostsArgs {
-            means: 10,
-            measures: 24,
-            key_bits: bits,
-            committee: 10,
-            threshold: 3,
-            repeat: 3,
-            seed: 1,
-            threads: 1,
-        })?;
-        for (op, seconds) in means {
+        units.push((
+            bits,
+            unit_means(&UnitCostsArgs {
+                means: 10,
+                measures: 24,
+                key_bits: bits,
+                committee: 10,
+                threshold: 3,
+                repeat: 3,
+                seed: 1,
+                threads: 1,
+            })?,
+        ));
+    }
+    let mut store = Store::open(path)?;
+    let ids: Vec<i64> = store
+        .runs()?
+        .into_iter()
+        .filter(|r| r.kind == sfumato_results::Kind::Cluster)
+        .map(|r| r.id)
+        .collect();
+    for id in ids {
+        let report = store.run(id)?.run.report;
+        let (timings, traffic) = per_iteration(&report, &units);
+        store.add_figures(id, &timings, &traffic)?;
+    }
+    Ok(())
+}
+
+/// The timings and traffic of a cluster run's `report` at each measured
+/// key size (see [`measure_timings`]).
+fn per_iteration(
+    report: &serde_json::Value,
+    units: &[(u32, UnitMeans)],
+) -> (Vec<TimingRecord>, Vec<TrafficRecord>) {
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0);
+    let participants = num(&report["participants"]).max(1.0);
+    let length = num(&report["length"]);
+    let committee = num(&report["committee"]);
+    let rows = report["iterations"].as_array().cloned().unwrap_or_default();
+    let n_it = rows.len().max(1) as f64;
+    let exchanges = num(&report["exchanges"]["sum_exchanges"]) / participants / n_it;
+    let mut timings = Vec::new();
+    let mut traffic = Vec::new();
+    for (bits, u) in units {
+        let per_value = |op: &str| {
+            u.ops
+                .iter()
+                .find(|(k, _)| *k == op)
+                .map_or(0.0, |(_, s)| s * 1e6 / u.values.max(1) as f64)
+        };
+        for (op, s) in &u.ops {
             timings.push(TimingRecord {
                 operation: format!("{op} (one set of 10 means)"),
-                key_bits: bits,
+                key_bits: *bits,
                 iteration: 0,
-                micros_per_participant: seconds * 1e6,
+                micros_per_participant: s * 1e6,
                 measured: true,
             });
         }
+        for row in &rows {
+            let it = num(&row["iteration"]) as u32 + 1;
+            let values = num(&row["centroids_in"]) * (length + 1.0);
+            for (op, micros) in [
+                ("encrypt", per_value("encrypt") * values),
+                ("add", per_value("add") * values * exchanges),
+                (
+                    "decrypt",
+                    per_value("partial_decrypt") * values * committee / participants,
+                ),
+            ] {
+                timings.push(TimingRecord {
+                    operation: op.to_string(),
+                    key_bits: *bits,
+                    iteration: it,
+                    micros_per_participant: micros,
+                    measured: false,
+                });
+            }
+        }
+        let ratio = u.set_fixed_bytes as f64 / u.plaintext_set_bytes.max(1) as f64;
+        traffic.push(TrafficRecord {
+            key_bits: *bits,
+            bytes_per_participant: num(&report["bytes_per_participant"]) * ratio,
+            messages_per_participant: num(&report["messages_per_participant"]),
+        });
     }
-    let mut store = Store::open(path)?;
-    store.add_timings(&timings)?;
-    Ok(())
+    (timings, traffic)
 }
 
 /// Runs the command.
