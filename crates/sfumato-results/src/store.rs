@@ -69,6 +69,48 @@ fn finite_vec(what: &str, v: &[f64]) -> Result<String> {
     Ok(serde_json::to_string(v)?)
 }
 
+/// Writes timing and traffic rows of run `id` with `verb` (`INSERT`, or
+/// `INSERT OR REPLACE` to update figures measured later).
+fn insert_figures(
+    tx: &rusqlite::Transaction<'_>,
+    verb: &str,
+    id: RunId,
+    timings: &[TimingRecord],
+    traffic: &[TrafficRecord],
+) -> Result<()> {
+    for t in timings {
+        tx.execute(
+            &format!(
+                "{verb} INTO timings (run, operation, key_bits, iteration, micros_per_participant, measured)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            ),
+            params![
+                id,
+                t.operation,
+                t.key_bits,
+                t.iteration,
+                finite("a timing", t.micros_per_participant)?,
+                t.measured,
+            ],
+        )?;
+    }
+    for t in traffic {
+        tx.execute(
+            &format!(
+                "{verb} INTO traffic (run, key_bits, bytes_per_participant, messages_per_participant)
+                 VALUES (?1, ?2, ?3, ?4)"
+            ),
+            params![
+                id,
+                t.key_bits,
+                finite("traffic", t.bytes_per_participant)?,
+                finite("traffic", t.messages_per_participant)?,
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens the store at `path`, creating it if the file does not exist
     /// (or is an empty database). Another application's SQLite file, a file
@@ -172,32 +214,7 @@ impl Store {
                 }
             }
         }
-        for t in &run.timings {
-            tx.execute(
-                "INSERT INTO timings (run, operation, key_bits, iteration, micros_per_participant, measured)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    id,
-                    t.operation,
-                    t.key_bits,
-                    t.iteration,
-                    finite("a timing", t.micros_per_participant)?,
-                    t.measured,
-                ],
-            )?;
-        }
-        for t in &run.traffic {
-            tx.execute(
-                "INSERT INTO traffic (run, key_bits, bytes_per_participant, messages_per_participant)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    id,
-                    t.key_bits,
-                    finite("traffic", t.bytes_per_participant)?,
-                    finite("traffic", t.messages_per_participant)?,
-                ],
-            )?;
-        }
+        insert_figures(&tx, "INSERT", id, &run.timings, &run.traffic)?;
         for s in &run.series {
             tx.execute(
                 "INSERT INTO series (run, participant, vals) VALUES (?1, ?2, ?3)",
@@ -240,8 +257,8 @@ impl Store {
     pub fn add_figures(
         &mut self,
         id: RunId,
-        timings: &[crate::record::TimingRecord],
-        traffic: &[crate::record::TrafficRecord],
+        timings: &[TimingRecord],
+        traffic: &[TrafficRecord],
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let exists: i64 = tx.query_row("SELECT count(*) FROM runs WHERE id = ?1", [id], |r| {
@@ -250,32 +267,7 @@ impl Store {
         if exists == 0 {
             return Err(ResultsError::UnknownRun(id));
         }
-        for t in timings {
-            tx.execute(
-                "INSERT OR REPLACE INTO timings (run, operation, key_bits, iteration, micros_per_participant, measured)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    id,
-                    t.operation,
-                    t.key_bits,
-                    t.iteration,
-                    finite("a timing", t.micros_per_participant)?,
-                    t.measured,
-                ],
-            )?;
-        }
-        for t in traffic {
-            tx.execute(
-                "INSERT OR REPLACE INTO traffic (run, key_bits, bytes_per_participant, messages_per_participant)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    id,
-                    t.key_bits,
-                    finite("traffic", t.bytes_per_participant)?,
-                    finite("traffic", t.messages_per_participant)?,
-                ],
-            )?;
-        }
+        insert_figures(&tx, "INSERT OR REPLACE", id, timings, traffic)?;
         tx.commit()?;
         Ok(())
     }

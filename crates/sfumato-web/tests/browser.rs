@@ -90,6 +90,19 @@ async fn text(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// The value of the number input `css`.
+async fn number(c: &Client, css: &str) -> usize {
+    let v = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    v.parse().unwrap_or_else(|_| panic!("{css} holds {v:?}"))
+}
+
 async fn shot(c: &Client, name: &str) {
     if let Ok(dir) = std::env::var("SFUMATO_SCREENSHOTS") {
         let png = c.screenshot().await.unwrap();
@@ -235,26 +248,8 @@ async fn pages_render_and_the_slider_and_the_window_drive_what_is_shown() {
             button: MOUSE_BUTTON_LEFT,
         });
     c.perform_actions(drag).await.unwrap();
-    let start: usize = c
-        .find(Locator::Css("#w-start"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let len: usize = c
-        .find(Locator::Css("#w-len"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let start = number(&c, "#w-start").await;
+    let len = number(&c, "#w-len").await;
     assert!(
         (10..=13).contains(&start),
         "the drag began mid-chart: {start}"
