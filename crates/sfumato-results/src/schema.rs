@@ -82,22 +82,52 @@ CREATE TABLE answers (
 );
 ";
 
+/// The file's `application_id`; a file that is not SQLite is foreign.
+fn application_id(conn: &Connection, path: &str) -> Result<i64> {
+    conn.query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                ResultsError::Foreign {
+                    path: path.to_string(),
+                    why: "not an SQLite database".to_string(),
+                }
+            }
+            e => ResultsError::Sqlite(e),
+        })
+}
+
+/// Checks that `conn`, whose `application_id` is `app`, is a store of the
+/// version this build reads. `path` names it in errors.
+fn check(conn: &Connection, path: &str, app: i64) -> Result<()> {
+    if app != APPLICATION_ID {
+        return Err(ResultsError::Foreign {
+            path: path.to_string(),
+            why: "another application's SQLite database".to_string(),
+        });
+    }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version != VERSION {
+        return Err(ResultsError::Version {
+            path: path.to_string(),
+            found: version,
+            supported: VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `conn` is a store (of a version this build reads), for
+/// reading only.
+pub fn verify(conn: &Connection, path: &str) -> Result<()> {
+    let app = application_id(conn, path)?;
+    check(conn, path, app)
+}
+
 /// Makes `conn` a store if it is a new, empty database; checks that it is
 /// one (of a version this build reads) otherwise. `path` names it in
 /// errors.
 pub fn prepare(conn: &Connection, path: &str) -> Result<()> {
-    let foreign = |why: &str| ResultsError::Foreign {
-        path: path.to_string(),
-        why: why.to_string(),
-    };
-    let app: i64 = conn
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
-                foreign("not an SQLite database")
-            }
-            e => ResultsError::Sqlite(e),
-        })?;
+    let app = application_id(conn, path)?;
     let tables: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
         [],
@@ -109,16 +139,5 @@ pub fn prepare(conn: &Connection, path: &str) -> Result<()> {
         ))?;
         return Ok(());
     }
-    if app != APPLICATION_ID {
-        return Err(foreign("another application's SQLite database"));
-    }
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version != VERSION {
-        return Err(ResultsError::Version {
-            path: path.to_string(),
-            found: version,
-            supported: VERSION,
-        });
-    }
-    Ok(())
+    check(conn, path, app)
 }

@@ -136,33 +136,7 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let app: i64 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::NotADatabase =>
-                {
-                    ResultsError::Foreign {
-                        path: name.clone(),
-                        why: "not an SQLite database".into(),
-                    }
-                }
-                e => ResultsError::Sqlite(e),
-            })?;
-        if app != schema::APPLICATION_ID {
-            return Err(ResultsError::Foreign {
-                path: name,
-                why: "another application's SQLite database".into(),
-            });
-        }
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version != schema::VERSION {
-            return Err(ResultsError::Version {
-                path: name,
-                found: version,
-                supported: schema::VERSION,
-            });
-        }
+        schema::verify(&conn, &name)?;
         Ok(Store { conn })
     }
 

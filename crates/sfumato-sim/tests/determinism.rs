@@ -220,50 +220,37 @@ fn a_busy_node_handles_its_backlog_in_order_one_message_at_a_time() {
         }
         fn handle_timer(&mut self, _: Time, _: (), _: &mut NodeContext<'_, Self>) {}
     }
-    let mut reports = Vec::new();
-    for workers in [1, 2] {
+    // The run, with `workers` workers, until `until_ms`.
+    let burst = |workers: usize, until_ms: u64| {
         let mut config = SimConfig::rounds(1, 4, 1);
         config.workers = workers;
         config.mode = Mode::VirtualTime {
             tick: Time::from_micros(100),
-            until: Time::from_millis(30),
+            until: Time::from_millis(until_ms),
             latency: LatencyModel::Fixed(Time::from_millis(2)),
-            sample_every: Time::from_millis(30),
+            sample_every: Time::from_millis(until_ms),
         };
         config.costs = CostModel::free().with("encrypt", Time::from_millis(1));
-        let r = run(
+        run(
             &config,
             |_, _: &mut NodeRng| Burst,
             sfumato_sim::NoProbe,
             None,
         )
         .unwrap()
-        .unwrap();
+        .unwrap()
+    };
+    for workers in [1, 2] {
+        let r = burst(workers, 30);
         let got: Vec<(u32, u32, u64)> = r.events.iter().map(|e| e.event).collect();
         let want: Vec<(u32, u32, u64)> = (0..15u32)
             .map(|k| (1 + k / 5, k % 5, 2_000 + 1_000 * u64::from(k)))
             .collect();
         assert_eq!(got, want, "{workers} worker(s)");
         assert_eq!(r.metrics.in_flight_at_end, 0);
-        reports.push(got);
     }
     // A backlog past the end of the run counts as in flight.
-    let mut config = SimConfig::rounds(1, 4, 1);
-    config.mode = Mode::VirtualTime {
-        tick: Time::from_micros(100),
-        until: Time::from_millis(8),
-        latency: LatencyModel::Fixed(Time::from_millis(2)),
-        sample_every: Time::from_millis(8),
-    };
-    config.costs = CostModel::free().with("encrypt", Time::from_millis(1));
-    let r = run(
-        &config,
-        |_, _: &mut NodeRng| Burst,
-        sfumato_sim::NoProbe,
-        None,
-    )
-    .unwrap()
-    .unwrap();
+    let r = burst(1, 8);
     assert_eq!(r.events.len() as u64 + r.metrics.in_flight_at_end, 15);
     assert!(r.metrics.in_flight_at_end > 0);
 }

@@ -731,15 +731,8 @@ pub(crate) fn report(
         )?),
         None => None,
     };
-    if out.is_json() {
-        let mut doc = doc;
-        if let (Some(id), Some(o)) = (stored, doc.as_object_mut()) {
-            o.insert("stored_run".into(), json!(id));
-        }
-        return out.json(&doc);
-    }
-    if let (Some(id), Some(path)) = (stored, &args.store) {
-        out.line(format!("recorded as run {id} in {}", path.display()))?;
+    if crate::commands::store_run::announce(out, doc, stored.zip(args.store.as_deref()))? {
+        return Ok(());
     }
     out.line(format!(
         "Chiaroscuro: {} participants ({}), n = {}, range [{}, {}], {} values clipped",

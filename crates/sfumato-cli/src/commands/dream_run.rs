@@ -326,15 +326,8 @@ fn print(
         }
         None => None,
     };
-    if out.is_json() {
-        let mut doc = doc;
-        if let (Some(id), Some(o)) = (stored, doc.as_object_mut()) {
-            o.insert("stored_run".into(), json!(id));
-        }
-        return out.json(&doc);
-    }
-    if let (Some(id), Some(path)) = (stored, &p.store) {
-        out.line(format!("recorded as run {id} in {}", path.display()))?;
+    if crate::commands::store_run::announce(out, doc, stored.zip(p.store.as_deref()))? {
+        return Ok(());
     }
     let left_out = h.totals.len() - o.clusters.len() * p.cluster_size as usize;
     out.line(format_args!(

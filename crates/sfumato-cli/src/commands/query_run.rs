@@ -242,15 +242,8 @@ pub(crate) fn report(
         Some(path) => Some(crate::commands::store_run::query(path, args, s, o, &doc)?),
         None => None,
     };
-    if out.is_json() {
-        let mut doc = doc;
-        if let (Some(id), Some(m)) = (stored, doc.as_object_mut()) {
-            m.insert("stored_run".into(), json!(id));
-        }
-        return out.json(&doc);
-    }
-    if let (Some(id), Some(path)) = (stored, &args.store) {
-        out.line(format!("recorded as run {id} in {}", path.display()))?;
+    if crate::commands::store_run::announce(out, doc, stored.zip(args.store.as_deref()))? {
+        return Ok(());
     }
     out.line(format!(
         "Tremel queries {}: {} protocol, {} echo, {} meters on an overlay of n = {} ({} spare ids), t = {}, {} groups",

@@ -17,6 +17,7 @@ use sfumato_sim::chiaroscuro::ChiaroscuroSummary;
 use crate::cli_cluster::{ClusterRunArgs, EncryptionArg};
 use crate::commands::cluster_run::{Data, IterationRow};
 use crate::error::CliError;
+use crate::output::Output;
 
 /// The participant whose series "What can Bob do" shows (Chiaroscuro
 /// demo, paper 003).
@@ -32,6 +33,28 @@ pub(crate) fn check(path: Option<&std::path::PathBuf>) -> Result<(), CliError> {
         Store::open(p)?;
     }
     Ok(())
+}
+
+/// After a run's report document `doc` is built: with `--json`, prints it
+/// with the id of the run recorded (if any) and returns `true` (the
+/// command is done); otherwise says where the run was recorded and
+/// returns `false` (the text report follows).
+pub(crate) fn announce(
+    out: &mut Output,
+    mut doc: Value,
+    stored: Option<(RunId, &Path)>,
+) -> Result<bool, CliError> {
+    if out.is_json() {
+        if let (Some((id, _)), Some(o)) = (stored, doc.as_object_mut()) {
+            o.insert("stored_run".into(), serde_json::json!(id));
+        }
+        out.json(&doc)?;
+        return Ok(true);
+    }
+    if let Some((id, path)) = stored {
+        out.line(format!("recorded as run {id} in {}", path.display()))?;
+    }
+    Ok(false)
 }
 
 /// Seconds since the Unix epoch, for the record (the CLI reads the clock;

@@ -197,17 +197,7 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
             let make = move |id: NodeId, _: &mut sfumato_protocol::NodeRng| {
                 let attack = attack_of(id);
                 let node = shared.plaintext_node_as(id, meter_of(attack));
-                match attack {
-                    Some(attack) => Participant::Byzantine {
-                        node,
-                        adversary: TremelAdversary {
-                            attack,
-                            suite: shared.plaintext_suite(id),
-                            n,
-                        },
-                    },
-                    None => Participant::Honest(node),
-                }
+                participant(node, attack, || shared.plaintext_suite(id), n)
             };
             collect::<sfumato_protocol::tremel::InsecurePlaintextOnions>(sfumato_sim::run(
                 &config,
@@ -220,17 +210,7 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
             let make = move |id: NodeId, _: &mut sfumato_protocol::NodeRng| {
                 let attack = attack_of(id);
                 let node = shared.real_node_as(id, meter_of(attack));
-                match attack {
-                    Some(attack) => Participant::Byzantine {
-                        node,
-                        adversary: TremelAdversary {
-                            attack,
-                            suite: shared.real_suite(id),
-                            n,
-                        },
-                    },
-                    None => Participant::Honest(node),
-                }
+                participant(node, attack, || shared.real_suite(id), n)
             };
             collect::<sfumato_protocol::tremel::RealOnions>(sfumato_sim::run(
                 &config,
@@ -246,6 +226,26 @@ pub fn simulate(plan: &TremelPlan, options: &SimOptions) -> Result<SimOutcome> {
         crypto: plan.deployment.crypto,
         run,
     })
+}
+
+/// `node`, honest or under `attack` (with its own keys from `suite`).
+fn participant<S: OnionSuite>(
+    node: TremelNode<S>,
+    attack: Option<Attack>,
+    suite: impl FnOnce() -> S,
+    n: u32,
+) -> Wrapped<S> {
+    match attack {
+        Some(attack) => Participant::Byzantine {
+            node,
+            adversary: TremelAdversary {
+                attack,
+                suite: suite(),
+                n,
+            },
+        },
+        None => Participant::Honest(node),
+    }
 }
 
 /// The meter behaviour an attack implies.
