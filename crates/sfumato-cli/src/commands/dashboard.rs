@@ -143,7 +143,14 @@ pub(crate) fn record_defaults(path: &Path, key_sizes: &[u32]) -> Result<(), CliE
 fn measure_timings(path: &Path, key_sizes: &[u32]) -> Result<(), CliError> {
     let mut units = Vec::new();
     for &bits in key_sizes {
-        eprintln!("measuring encryption, sums and decryption with {bits}-bit keys");
+        eprintln!(
+            "measuring encryption, sums and decryption with {bits}-bit keys{}",
+            if bits >= 2048 {
+                " (generating the key takes a minute or two)"
+            } else {
+                ""
+            }
+        );
         units.push((
             bits,
             unit_means(&UnitCostsArgs {
