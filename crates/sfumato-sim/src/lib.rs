@@ -39,4 +39,4 @@ pub use report::{
     EventRecord, Metrics, NoProbe, NodeStats, Probe, Progress, ProgressFn, ReportOf, RunInfo,
     Sample, SimReport, Spread,
 };
-pub use runner::run;
+pub use runner::{allocators, run};

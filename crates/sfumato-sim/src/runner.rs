@@ -30,7 +30,7 @@ use timely::dataflow::operators::{Capability, ConnectLoop, Feedback, Input, Prob
 use timely::dataflow::{InputHandle, ProbeHandle};
 use timely::{CommunicationConfig, WorkerConfig};
 
-use crate::config::SimConfig;
+use crate::config::{Cluster, SimConfig};
 use crate::error::{Result, SimError};
 use crate::memory::peak_rss_bytes;
 use crate::report::{Probe, Progress, ProgressFn, ReportOf, RunInfo, SimReport};
@@ -56,40 +56,7 @@ where
     P: Probe<N>,
 {
     config.validate()?;
-    // One process: timely's own set-up. A cluster: our sockets (see
-    // `cluster`), then timely's networking over them.
-    let (builders, others): (Vec<AllocatorBuilder>, Box<dyn std::any::Any + Send>) =
-        match &config.cluster {
-            None => {
-                let communication = if config.workers == 1 {
-                    CommunicationConfig::Thread
-                } else {
-                    CommunicationConfig::Process(config.workers)
-                };
-                communication.try_build().map_err(SimError::Runtime)?
-            }
-            Some(c) => {
-                let sockets = crate::cluster::connect(c, crate::cluster::CONNECT_TIMEOUT)?;
-                let hooks = Hooks::default();
-                let process = ProcessBuilder::new_typed_vector(
-                    config.workers,
-                    hooks.refill.clone(),
-                    hooks.spill.clone(),
-                );
-                let (tcp, guard) = initialize_networking_from_sockets(
-                    process,
-                    sockets,
-                    c.process,
-                    config.workers,
-                    hooks,
-                )
-                .map_err(|e| SimError::Runtime(format!("cluster networking: {e}")))?;
-                (
-                    tcp.into_iter().map(AllocatorBuilder::Tcp).collect(),
-                    Box::new(guard),
-                )
-            }
-        };
+    let (builders, others) = allocators(config.workers, config.cluster.as_ref())?;
     let processes = config.cluster.as_ref().map_or(1, |c| c.addresses.len());
     let this_process = config.cluster.as_ref().map_or(0, |c| c.process);
     let merge_probe = probe.clone();
@@ -262,4 +229,41 @@ where
             peak_memory_bytes: peak,
         },
     }))
+}
+
+/// Timely's communication set-up for `workers` threads in this process and,
+/// with `cluster`, its processes connected over our own sockets (see the
+/// `cluster` module): one clear error within [`crate::CONNECT_TIMEOUT`]
+/// instead of timely's retrying forever. The second value must outlive the
+/// computation (it owns the network threads).
+pub fn allocators(
+    workers: usize,
+    cluster: Option<&Cluster>,
+) -> Result<(Vec<AllocatorBuilder>, Box<dyn std::any::Any + Send>)> {
+    match cluster {
+        None => {
+            let communication = if workers == 1 {
+                CommunicationConfig::Thread
+            } else {
+                CommunicationConfig::Process(workers)
+            };
+            communication.try_build().map_err(SimError::Runtime)
+        }
+        Some(c) => {
+            let sockets = crate::cluster::connect(c, crate::cluster::CONNECT_TIMEOUT)?;
+            let hooks = Hooks::default();
+            let process = ProcessBuilder::new_typed_vector(
+                workers,
+                hooks.refill.clone(),
+                hooks.spill.clone(),
+            );
+            let (tcp, guard) =
+                initialize_networking_from_sockets(process, sockets, c.process, workers, hooks)
+                    .map_err(|e| SimError::Runtime(format!("cluster networking: {e}")))?;
+            Ok((
+                tcp.into_iter().map(AllocatorBuilder::Tcp).collect(),
+                Box::new(guard),
+            ))
+        }
+    }
 }
