@@ -99,7 +99,8 @@ impl std::fmt::Debug for InsecureSoftwareEnclave {
 }
 
 /// The name every report of a run with the stand-in carries.
-pub const INSECURE_SOFTWARE_ENCLAVE: &str = "INSECURE SOFTWARE ENCLAVE (keys in ordinary memory, derived from the seed)";
+pub const INSECURE_SOFTWARE_ENCLAVE: &str =
+    "INSECURE SOFTWARE ENCLAVE (keys in ordinary memory, derived from the seed)";
 
 impl InsecureSoftwareEnclave {
     /// Keys derived from `seed`; `epc_bytes` of resident state allowed.
@@ -184,7 +185,10 @@ mod tests {
         let e = InsecureSoftwareEnclave::new(7, EPC_BYTES);
         let s = e.seal(Channel::Exchange, 1, 5, b"aad", b"events").unwrap();
         assert_ne!(&s[..6], b"events");
-        assert_eq!(e.open(Channel::Exchange, 1, 5, b"aad", &s).unwrap(), b"events");
+        assert_eq!(
+            e.open(Channel::Exchange, 1, 5, b"aad", &s).unwrap(),
+            b"events"
+        );
         assert!(e.open(Channel::State, 1, 5, b"aad", &s).is_err());
         assert!(e.open(Channel::Exchange, 2, 5, b"aad", &s).is_err());
         assert!(e.open(Channel::Exchange, 1, 6, b"aad", &s).is_err());

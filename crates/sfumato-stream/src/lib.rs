@@ -12,8 +12,14 @@ pub mod generate;
 
 pub use error::{Result, StreamError};
 pub use event::{Event, PlugKey, Property};
-pub mod median;
-pub mod q1;
+pub mod dataflow;
 pub mod enclave;
-pub mod window_log;
+pub mod median;
+pub mod migration;
+pub mod processor;
+pub mod q1;
 pub mod q2;
+pub mod reference;
+pub mod source;
+pub mod window_log;
+pub mod wire;

@@ -15,6 +15,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 /// A load in watts as whole milliwatts (rounded; negative or non-finite
 /// loads count as 0, loads beyond 4.29 MW saturate).
 pub fn to_milliwatts(watts: f32) -> u32 {
@@ -34,7 +36,7 @@ fn watts(lo: u32, hi: u32) -> f64 {
 }
 
 /// A counted multiset of milliwatt values with its median.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct WindowMedian {
     /// The lower half (holds the extra element of an odd count).
     low: BTreeMap<u32, u32>,

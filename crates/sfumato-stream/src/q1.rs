@@ -65,7 +65,7 @@ pub struct Forecast {
 }
 
 /// A key's completed slice averages, NaN where it reported nothing.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct History {
     first: u64,
     values: Vec<f32>,
@@ -169,7 +169,7 @@ impl Accuracy {
 }
 
 /// A forecast awaiting the load it forecast.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Pending {
     slice: u64,
     forecast: f64,
@@ -178,7 +178,7 @@ struct Pending {
 }
 
 /// One key's state for one slice length.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Series {
     history: History,
     current: u64,
@@ -233,14 +233,14 @@ fn forecast(
         while pending.front().is_some_and(|p| p.slice < slice) {
             pending.pop_front();
         }
-        if pending.front().is_some_and(|p| p.slice == slice) {
-            if let (Some(p), Some(actual)) = (pending.pop_front(), avg) {
-                sums.n += 1;
-                sums.actual += actual.abs();
-                sums.forecast += (p.forecast - actual).abs();
-                sums.seasonal_naive += (p.seasonal - actual).abs();
-                sums.persistence += (p.persistence - actual).abs();
-            }
+        if pending.front().is_some_and(|p| p.slice == slice)
+            && let (Some(p), Some(actual)) = (pending.pop_front(), avg)
+        {
+            sums.n += 1;
+            sums.actual += actual.abs();
+            sums.forecast += (p.forecast - actual).abs();
+            sums.seasonal_naive += (p.seasonal - actual).abs();
+            sums.persistence += (p.persistence - actual).abs();
         }
     }
     let avg = avg?;
@@ -249,21 +249,22 @@ fn forecast(
         Some(m) => (avg + m) / 2.0,
         None => avg,
     };
-    if complete && target >= per_day {
-        if let Some(seasonal) = history.get(target - per_day) {
-            pending.push_back(Pending {
-                slice: target,
-                forecast: predicted,
-                persistence: avg,
-                seasonal,
-            });
-        }
+    if complete
+        && target >= per_day
+        && let Some(seasonal) = history.get(target - per_day)
+    {
+        pending.push_back(Pending {
+            slice: target,
+            forecast: predicted,
+            persistence: avg,
+            seasonal,
+        });
     }
     Some(predicted)
 }
 
 /// Query 1's state for one house: its plugs' series and its own.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct HouseForecaster {
     house: u32,
     /// Event time up to which forecasts were made (exclusive).
@@ -272,6 +273,7 @@ pub struct HouseForecaster {
     own: [History; 5],
     own_pending: [VecDeque<Pending>; 5],
     accuracy: Accuracy,
+    #[serde(skip)]
     scratch: Vec<f32>,
 }
 

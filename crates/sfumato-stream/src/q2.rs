@@ -16,10 +16,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
 use crate::event::PlugKey;
 use crate::median::{RadixCounts, WindowMedian};
 use crate::window_log::{PAGE_BYTES, PagedLog, Pager};
-use crate::error::Result;
 
 /// The two windows, seconds: one hour and 24 hours.
 pub const WINDOWS: [u32; 2] = [3_600, 86_400];
@@ -136,14 +136,14 @@ impl GlobalMedians {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct PlugWindow {
     log: PagedLog,
     medians: [WindowMedian; 2],
 }
 
 /// Query 2's state for one house.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HouseOutliers {
     house: u32,
     plugs: BTreeMap<PlugKey, PlugWindow>,
@@ -269,7 +269,12 @@ mod tests {
         let mut out = Vec::new();
         // House 0: plugs at 10, 20, 30 W; house 1: one plug at 1 W.
         for t in 0..3u32 {
-            for (h, p, w) in [(0, 0, 10_000), (0, 1, 20_000), (0, 2, 30_000), (1, 0, 1_000)] {
+            for (h, p, w) in [
+                (0, 0, 10_000),
+                (0, 1, 20_000),
+                (0, 2, 30_000),
+                (1, 0, 1_000),
+            ] {
                 houses[h as usize].add(key(h, p), t, w);
                 global.add(t, w);
             }
@@ -282,9 +287,17 @@ mod tests {
         }
         // Reported once per house and window (no change afterwards).
         assert_eq!(out.len(), 4);
-        let p0: Vec<f64> = out.iter().filter(|o| o.house == 0).map(|o| o.percentage).collect();
+        let p0: Vec<f64> = out
+            .iter()
+            .filter(|o| o.house == 0)
+            .map(|o| o.percentage)
+            .collect();
         assert_eq!(p0, vec![200.0 / 3.0, 200.0 / 3.0]);
-        assert!(out.iter().filter(|o| o.house == 1).all(|o| o.percentage == 0.0));
+        assert!(
+            out.iter()
+                .filter(|o| o.house == 1)
+                .all(|o| o.percentage == 0.0)
+        );
         assert_eq!(out[0].ts_start, 0);
         assert_eq!(out[0].ts_stop, 0);
     }
@@ -320,7 +333,10 @@ mod tests {
         let h0 = hour(0);
         assert_eq!(h0.first(), Some(&(0, 100.0)));
         assert_eq!(h0.len(), 2, "{h0:?}");
-        assert!((5_000..6_000).contains(&h0[1].0) && h0[1].1 == 0.0, "{h0:?}");
+        assert!(
+            (5_000..6_000).contains(&h0[1].0) && h0[1].1 == 0.0,
+            "{h0:?}"
+        );
         let h1 = hour(1);
         assert_eq!(h1.first(), Some(&(0, 0.0)));
         assert_eq!(h1.last().map(|x| x.1), Some(50.0));

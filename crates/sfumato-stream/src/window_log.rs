@@ -85,7 +85,7 @@ impl Pager {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 enum Page {
     Resident(Vec<(u32, u32)>),
     Sealed {
@@ -96,7 +96,7 @@ enum Page {
 }
 
 /// The log of one window owner (a plug, or all plugs).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PagedLog {
     owner: u64,
     pages: VecDeque<Page>,
@@ -314,7 +314,11 @@ mod tests {
         assert_eq!(left_a, left_b);
         assert_eq!(short_a, short_b);
         assert_eq!(left_a.len(), 20_000 - 5000);
-        assert!(pager.stats.evicted > 10 && pager.stats.restored > 10, "{:?}", pager.stats);
+        assert!(
+            pager.stats.evicted > 10 && pager.stats.restored > 10,
+            "{:?}",
+            pager.stats
+        );
         // About 4,400 readings between the cursors: ~8 pages out.
         assert!(a.resident_pages() < b.resident_pages());
         // Without an enclave nothing is evicted.
