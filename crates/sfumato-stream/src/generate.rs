@@ -59,7 +59,7 @@ const MINUTES: usize = 1_440;
 const W_PER_KWH_MINUTE: f64 = 60_000.0;
 
 /// What stream to generate.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StreamConfig {
     /// Seed of the households, their days, the weather and the jitter.
     pub seed: u64,

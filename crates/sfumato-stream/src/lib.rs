@@ -12,8 +12,10 @@ pub mod generate;
 
 pub use error::{Result, StreamError};
 pub use event::{Event, PlugKey, Property};
+pub mod bench;
 pub mod dataflow;
 pub mod enclave;
+pub mod files;
 pub mod median;
 pub mod migration;
 pub mod processor;
@@ -21,5 +23,6 @@ pub mod q1;
 pub mod q2;
 pub mod reference;
 pub mod source;
+pub mod study;
 pub mod window_log;
 pub mod wire;
