@@ -81,6 +81,9 @@ pub(crate) enum Command {
     /// The results store: runs recorded with --store (for the dashboard)
     #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Results(crate::cli_results::ResultsCommand),
+    /// Elastic, secure stream processing (StreamMine3G): DEBS 2014 load forecasts and outliers
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
+    Stream(crate::cli_stream::StreamCommand),
     /// Distributed noise at work on a neighbourhood of simulated smart meters
     Demo(DemoArgs),
 }

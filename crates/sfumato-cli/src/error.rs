@@ -97,6 +97,16 @@ impl From<sfumato_study::StudyError> for CliError {
     }
 }
 
+impl From<sfumato_stream::StreamError> for CliError {
+    fn from(e: sfumato_stream::StreamError) -> Self {
+        use sfumato_stream::StreamError as S;
+        match e {
+            S::Input { .. } | S::Invalid { .. } => CliError::Usage(e.to_string()),
+            other => CliError::Runtime(other.to_string()),
+        }
+    }
+}
+
 impl From<sfumato_results::ResultsError> for CliError {
     fn from(e: sfumato_results::ResultsError) -> Self {
         CliError::Usage(e.to_string())

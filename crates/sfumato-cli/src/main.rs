@@ -18,6 +18,7 @@ mod cli_net;
 mod cli_query;
 mod cli_results;
 mod cli_sim;
+mod cli_stream;
 mod commands;
 mod error;
 mod output;

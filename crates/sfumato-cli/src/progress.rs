@@ -33,6 +33,18 @@ impl Progress {
         Progress { bar }
     }
 
+    /// A counter for work of unknown size, counting `what` done.
+    pub(crate) fn counter(what: &str) -> Progress {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} {msg}: {human_pos} ({per_sec}, {elapsed})")
+        {
+            bar.set_style(style);
+        }
+        bar.set_message(what.to_string());
+        Progress { bar }
+    }
+
     /// Work done so far.
     pub(crate) fn set(&self, done: u64) {
         self.bar.set_position(done);

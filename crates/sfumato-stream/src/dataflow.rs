@@ -225,6 +225,8 @@ struct WorkerReport {
     /// Replica outputs the sink compared.
     compared: u64,
     error: Option<String>,
+    /// Whether the error is the input's (a malformed file, a bad parameter).
+    bad_input: bool,
 }
 
 /// One worker's mutable state, shared by its operators.
@@ -239,6 +241,8 @@ struct Worker {
 impl Worker {
     fn fail(&mut self, e: StreamError) {
         if self.report.error.is_none() {
+            self.report.bad_input =
+                matches!(e, StreamError::Input { .. } | StreamError::Invalid { .. });
             self.report.error = Some(e.to_string());
         }
     }
@@ -869,14 +873,24 @@ pub fn run_dataflow(
     };
     let wall_seconds = started.elapsed().as_secs_f64();
     // A root cause (say, a packet that did not open) before its effects.
-    let errors: Vec<&String> = parts.iter().filter_map(|p| p.error.as_ref()).collect();
-    let first = errors
+    let failed: Vec<&WorkerReport> = parts.iter().filter(|p| p.error.is_some()).collect();
+    let first = failed
         .iter()
-        .find(|e| !e.starts_with("migration"))
-        .or(errors.first());
-    if let Some(e) = first.map(|e| (*e).clone()) {
-        return Err(if e.starts_with("migration") {
-            StreamError::Migration(e)
+        .find(|p| {
+            p.error
+                .as_ref()
+                .is_some_and(|e| !e.starts_with("migration"))
+        })
+        .or(failed.first());
+    if let Some(p) = first {
+        let e = p.error.clone().unwrap_or_default();
+        return Err(if p.bad_input {
+            StreamError::Invalid {
+                what: "input",
+                message: e,
+            }
+        } else if let Some(m) = e.strip_prefix("migration: ") {
+            StreamError::Migration(m.to_string())
         } else {
             StreamError::Runtime(e)
         });

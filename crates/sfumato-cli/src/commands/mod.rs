@@ -25,8 +25,11 @@ mod results;
 mod sim_bench;
 mod sim_broadcast;
 mod sim_gossip;
-mod sim_runtime;
+pub(crate) mod sim_runtime;
 pub(crate) mod store_run;
+mod stream_bench;
+mod stream_generate;
+mod stream_run;
 mod traces_generate;
 mod traces_import;
 mod traces_stats;
@@ -37,6 +40,7 @@ use crate::cli_dream::DreamCommand;
 use crate::cli_net::NetCommand;
 use crate::cli_query::QueryCommand;
 use crate::cli_sim::SimCommand;
+use crate::cli_stream::StreamCommand;
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -64,6 +68,9 @@ pub(crate) fn run(command: &Command, out: &mut Output) -> Result<(), CliError> {
         Command::Query(QueryCommand::Run(args)) => query_run::run(args, out),
         Command::Results(c) => results::run(c, out),
         Command::Dashboard(a) => dashboard::run(a, out),
+        Command::Stream(StreamCommand::Generate(a)) => stream_generate::run(a, out),
+        Command::Stream(StreamCommand::Run(a)) => stream_run::run(a, out),
+        Command::Stream(StreamCommand::Bench(a)) => stream_bench::run(a, out),
         Command::Query(QueryCommand::Experiment(args)) => query_experiment::run(args, out),
         Command::Dream(DreamCommand::Experiment(args)) => dream_experiment::run(args, out),
         Command::Sim(SimCommand::PushSum(args)) => {
