@@ -331,9 +331,10 @@ fn print_dataflow(
             r.peak_state_bytes as f64 / 1e6
         ))?,
     }
-    if let Some(m) = &r.migration {
-        if let Some(p) = &m.plan {
-            out.line(format!(
+    if let Some(m) = &r.migration
+        && let Some(p) = &m.plan
+    {
+        out.line(format!(
                 "migration: houses {}..{} → worker {} (duplicated from epoch {}, snapshot at {}, switch at {}): houses moved {}, snapshot {:.1} kB, {} duplicates dropped, {} replica outputs compared — {}",
                 p.houses.start,
                 p.houses.end,
@@ -347,7 +348,6 @@ fn print_dataflow(
                 grouped(m.replica_outputs_compared as f64, 0),
                 if m.agreed { "all equal" } else { "DIFFERENT" }
             ))?;
-        }
     }
     let l = &r.latency;
     out.line(format!(
