@@ -60,6 +60,10 @@ pub struct BenchRow {
     pub sealed_megabytes: f64,
     /// Window pages evicted and restored.
     pub paging: PagerStats,
+    /// Largest resident state of one worker, MB (estimated; dataflow rows).
+    pub peak_state_megabytes: f64,
+    /// EPC budget per worker, MB (sealed rows).
+    pub epc_budget_megabytes: f64,
     /// Latency per epoch (dataflow rows).
     pub latency: Option<LatencyReport>,
     /// Peak resident memory of the process so far, MB.
@@ -104,6 +108,12 @@ fn row(
         outputs_equal: &r.digest == reference_digest,
         sealed_megabytes: r.sealed_bytes as f64 / 1e6,
         paging: r.paging,
+        peak_state_megabytes: r.peak_state_bytes as f64 / 1e6,
+        epc_budget_megabytes: if r.encrypted {
+            r.epc_budget_bytes as f64 / 1e6
+        } else {
+            0.0
+        },
         latency: Some(r.latency.clone()),
         peak_rss_megabytes: r.peak_rss_bytes as f64 / 1e6,
     }
@@ -163,6 +173,8 @@ pub fn bench(config: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Result<Ben
         outputs_equal: true,
         sealed_megabytes: 0.0,
         paging: PagerStats::default(),
+        peak_state_megabytes: 0.0,
+        epc_budget_megabytes: 0.0,
         latency: None,
         peak_rss_megabytes: sfumato_sim::memory::peak_rss_bytes() as f64 / 1e6,
     }];

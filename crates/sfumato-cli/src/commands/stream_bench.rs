@@ -72,6 +72,12 @@ pub(crate) fn run(args: &StreamBenchArgs, out: &mut Output) -> Result<(), CliErr
             ))?;
         }
     }
+    for r in report.rows.iter().filter(|r| r.encrypted) {
+        out.line(format!(
+            "{}: peak state {:.0} MB per worker against an EPC share of {:.0} MB; window pages sealed out {}, back {}",
+            r.name, r.peak_state_megabytes, r.epc_budget_megabytes, r.paging.evicted, r.paging.restored
+        ))?;
+    }
     out.line(format!(
         "sealing alone (ChaCha20-Poly1305, 16,384-event batches): {:.0} MB/s, {:.1} ns per event",
         report.seal_megabytes_per_second, report.seal_nanoseconds_per_event
