@@ -85,6 +85,14 @@ fn generate_then_run_sealed_with_a_migration_equals_the_reference() {
     assert_eq!(d["migration"]["agreed"], true);
     assert!(d["migration"]["replica_outputs_compared"].as_u64().unwrap() > 100);
     assert!(d["latency"]["migration"]["epochs"].as_u64().unwrap() >= 1);
+    // The outputs carry the report of the run that made them, the
+    // enclave stand-in named.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dataflow_dir.join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["enclave"], d["enclave"]);
+    std::fs::remove_file(dataflow_dir.join("report.json")).unwrap();
+    std::fs::remove_file(reference_dir.join("report.json")).unwrap();
     let files = read_dir(&dataflow_dir);
     assert_eq!(files.len(), 12);
     assert_eq!(files, read_dir(&reference_dir));

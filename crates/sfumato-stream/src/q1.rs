@@ -308,10 +308,11 @@ impl HouseForecaster {
             self.clock = Some(now);
             return;
         };
-        let mut at = (clock / EMIT_EVERY + 1) * EMIT_EVERY;
-        while at <= now {
-            self.emit(at, out);
-            at += EMIT_EVERY;
+        // In u64: near the end of u32 time the next instant may not exist.
+        let mut at = (u64::from(clock) / u64::from(EMIT_EVERY) + 1) * u64::from(EMIT_EVERY);
+        while at <= u64::from(now) {
+            self.emit(at as u32, out);
+            at += u64::from(EMIT_EVERY);
         }
         self.clock = Some(now.max(clock));
     }
@@ -330,7 +331,7 @@ impl HouseForecaster {
             let per_day = DAY / len;
             let slice = (u64::from(at) - 1) / len;
             let complete = u64::from(at) % len == 0;
-            let ts = ((slice + 2) * len) as u32;
+            let ts = u32::try_from((slice + 2) * len).unwrap_or(u32::MAX);
             let mut house_avg: Option<f64> = None;
             for (key, series) in &mut self.plugs {
                 let s = &mut series[l];
@@ -463,6 +464,14 @@ mod tests {
         // Persistence is perfect except around slot 2; the forecast is off
         // there too; seasonal naive is exact on flat slots.
         assert!(acc.forecast > 0.0 && acc.persistence > 0.0);
+    }
+
+    #[test]
+    fn the_end_of_u32_time_does_not_overflow() {
+        let end = u32::MAX;
+        let (out, _) = run(&[(end - 100, 0, 1.0), (end - 1, 0, 2.0), (end, 0, 3.0)]);
+        assert!(!out.is_empty());
+        assert!(out.iter().all(|f| f.at <= end));
     }
 
     #[test]

@@ -156,6 +156,9 @@ impl PagedLog {
         let offset = (seq - self.base) as usize;
         let index = offset / PAGE_ENTRIES;
         let page = &mut self.pages[index];
+        if let Page::Resident(p) = page {
+            return Ok(p[offset % PAGE_ENTRIES]);
+        }
         if let Page::Sealed {
             sender,
             counter,
@@ -173,7 +176,7 @@ impl PagedLog {
                 &aad(self.owner, base),
                 bytes,
             )?;
-            let entries = plain
+            let entries: Vec<(u32, u32)> = plain
                 .chunks_exact(8)
                 .map(|c| {
                     (
@@ -182,14 +185,15 @@ impl PagedLog {
                     )
                 })
                 .collect();
+            let entry = entries.get(offset % PAGE_ENTRIES).copied().ok_or_else(|| {
+                crate::StreamError::Sealed("a sealed page shorter than its position".into())
+            })?;
             *page = Page::Resident(entries);
             pager.stats.restored += 1;
             pager.stats.out_now = pager.stats.out_now.saturating_sub(1);
+            return Ok(entry);
         }
-        match &self.pages[index] {
-            Page::Resident(p) => Ok(p[offset % PAGE_ENTRIES]),
-            Page::Sealed { .. } => unreachable!("opened above"),
-        }
+        Err(crate::StreamError::Sealed("an unreadable page".into()))
     }
 
     /// Moves the long window's start past every reading at or before

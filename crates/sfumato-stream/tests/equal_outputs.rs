@@ -155,3 +155,62 @@ fn evicted_window_pages_come_back_after_a_day() {
     // A day of history: Query 1 was scored against what came.
     assert!(r.accuracy.house[3].n > 0, "{:?}", r.accuracy);
 }
+
+/// A late event (older than one before it in the input) is dropped and
+/// counted alike by the reference and the dataflow.
+#[test]
+fn late_events_are_dropped_and_counted_alike() {
+    let config = StreamConfig {
+        seed: 2,
+        houses: 3,
+        plugs: 40,
+        seconds: 1200,
+        ..Default::default()
+    };
+    let mut events = Vec::new();
+    PlugStream::new(&config)
+        .unwrap()
+        .fill(&mut events, usize::MAX);
+    // Move an early event to the middle: it arrives late.
+    let early = events.remove(5);
+    events.insert(events.len() / 2, early);
+    let mut expected = Outputs::default();
+    let r = run_reference(
+        &mut events.clone().into_iter(),
+        &mut |o| {
+            expected.append(o);
+            Ok(())
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    expected.sort();
+    assert_eq!(r.counts.late, 1);
+    let shared = events.clone();
+    let factory: Arc<SourceFactory> = Arc::new(move |index, _| {
+        let mine = if index == 0 {
+            shared.clone()
+        } else {
+            Vec::new()
+        };
+        Ok(Box::new(mine.into_iter()) as Box<dyn EventSource>)
+    });
+    let collected = Arc::new(Mutex::new(Outputs::default()));
+    let c = collected.clone();
+    let sink: OutputSink = Arc::new(Mutex::new(move |o: &mut Outputs| {
+        c.lock().unwrap().append(o);
+        Ok(())
+    }));
+    let run = DataflowConfig {
+        workers: 2,
+        epoch_seconds: 60,
+        ..Default::default()
+    };
+    let report = run_dataflow(&run, factory, Some(sink), None)
+        .unwrap()
+        .unwrap();
+    let mut got = std::mem::take(&mut *collected.lock().unwrap());
+    got.sort();
+    assert_eq!(report.counts.late, 1);
+    assert_eq!(got, expected);
+}

@@ -43,6 +43,16 @@ impl OutDir {
         })
     }
 
+    /// Writes the run's report beside the outputs (so the files carry
+    /// what produced them, the enclave stand-in included).
+    fn write_report(&self, value: &serde_json::Value) -> Result<(), CliError> {
+        let path = self.partial.join("report.json");
+        let text =
+            serde_json::to_string_pretty(value).map_err(|e| CliError::Runtime(e.to_string()))?;
+        std::fs::write(&path, text)
+            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))
+    }
+
     fn commit(self) -> Result<(), CliError> {
         if self.target.exists() {
             std::fs::remove_dir(&self.target).map_err(|e| {
@@ -114,8 +124,13 @@ pub(crate) fn run(args: &StreamRunArgs, out: &mut Output) -> Result<(), CliError
         if let Some(b) = &bar {
             b.finish();
         }
+        let value = reference_json(&report, &described, args.out.as_deref());
         if let Some(d) = dir {
+            d.write_report(&value)?;
             d.commit()?;
+        }
+        if out.is_json() {
+            return out.json(&value);
         }
         return print_reference(&report, &described, args.out.as_deref(), out);
     }
@@ -168,8 +183,13 @@ pub(crate) fn run(args: &StreamRunArgs, out: &mut Output) -> Result<(), CliError
         }
         return Ok(());
     };
+    let value = dataflow_json(&report, &described, args.out.as_deref())?;
     if let Some(d) = dir {
+        d.write_report(&value)?;
         d.commit()?;
+    }
+    if out.is_json() {
+        return out.json(&value);
     }
     print_dataflow(&report, &described, args.out.as_deref(), out)
 }
@@ -232,24 +252,44 @@ fn print_accuracy(a: &Accuracy, out: &mut Output) -> Result<(), CliError> {
     Ok(())
 }
 
+fn reference_json(r: &ReferenceReport, input: &str, dir: Option<&Path>) -> serde_json::Value {
+    json!({
+        "runtime": "reference (single thread)",
+        "input": input,
+        "counts": r.counts,
+        "digest": r.digest,
+        "events_per_second": r.counts.events as f64 / r.wall_seconds.max(1e-9),
+        "wall_seconds": r.wall_seconds,
+        "accuracy": accuracy_json(&r.accuracy),
+        "out": dir.map(|d| d.display().to_string()),
+    })
+}
+
+fn dataflow_json(
+    r: &DataflowReport,
+    input: &str,
+    dir: Option<&Path>,
+) -> Result<serde_json::Value, CliError> {
+    let mut v = serde_json::to_value(r).map_err(|e| CliError::Runtime(e.to_string()))?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("runtime".into(), json!("timely dataflow"));
+        o.insert("input".into(), json!(input));
+        o.insert(
+            "events_per_second".into(),
+            json!(r.counts.events as f64 / r.wall_seconds.max(1e-9)),
+        );
+        o.insert("accuracy".into(), accuracy_json(&r.accuracy));
+        o.insert("out".into(), json!(dir.map(|d| d.display().to_string())));
+    }
+    Ok(v)
+}
+
 fn print_reference(
     r: &ReferenceReport,
     input: &str,
     dir: Option<&Path>,
     out: &mut Output,
 ) -> Result<(), CliError> {
-    if out.is_json() {
-        return out.json(&json!({
-            "runtime": "reference (single thread)",
-            "input": input,
-            "counts": r.counts,
-            "digest": r.digest,
-            "events_per_second": r.counts.events as f64 / r.wall_seconds.max(1e-9),
-            "wall_seconds": r.wall_seconds,
-            "accuracy": accuracy_json(&r.accuracy),
-            "out": dir.map(|d| d.display().to_string()),
-        }));
-    }
     out.line(format!(
         "sfumato stream run — the single-threaded reference; input {input}"
     ))?;
@@ -281,20 +321,6 @@ fn print_dataflow(
     dir: Option<&Path>,
     out: &mut Output,
 ) -> Result<(), CliError> {
-    if out.is_json() {
-        let mut v = serde_json::to_value(r).map_err(|e| CliError::Runtime(e.to_string()))?;
-        if let Some(o) = v.as_object_mut() {
-            o.insert("runtime".into(), json!("timely dataflow"));
-            o.insert("input".into(), json!(input));
-            o.insert(
-                "events_per_second".into(),
-                json!(r.counts.events as f64 / r.wall_seconds.max(1e-9)),
-            );
-            o.insert("accuracy".into(), accuracy_json(&r.accuracy));
-            o.insert("out".into(), json!(dir.map(|d| d.display().to_string())));
-        }
-        return out.json(&v);
-    }
     out.line(format!(
         "sfumato stream run — timely dataflow, {} worker{} × {} process{}; input {input}",
         r.workers,
@@ -333,6 +359,14 @@ fn print_dataflow(
     }
     if let Some(m) = &r.migration
         && let Some(p) = &m.plan
+        && m.houses_moved == 0
+    {
+        out.line(format!(
+            "migration: nothing moved — no house of {}..{} held by another worker had state before epoch {} (is SECONDS within the stream?)",
+            p.houses.start, p.houses.end, p.snapshot
+        ))?;
+    } else if let Some(m) = &r.migration
+        && let Some(p) = &m.plan
     {
         out.line(format!(
                 "migration: houses {}..{} → worker {} (duplicated from epoch {}, snapshot at {}, switch at {}): houses moved {}, snapshot {:.1} kB, {} duplicates dropped, {} replica outputs compared — {}",
@@ -346,7 +380,13 @@ fn print_dataflow(
                 m.snapshot_bytes as f64 / 1e3,
                 grouped(m.duplicates_dropped as f64, 0),
                 grouped(m.replica_outputs_compared as f64, 0),
-                if m.agreed { "all equal" } else { "DIFFERENT" }
+                if m.replica_outputs_compared == 0 {
+                    "nothing to compare (no events for the range between snapshot and switch)"
+                } else if m.agreed {
+                    "all equal"
+                } else {
+                    "DIFFERENT"
+                }
             ))?;
     }
     let l = &r.latency;
