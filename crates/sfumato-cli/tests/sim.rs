@@ -3,9 +3,9 @@
 
 mod common;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{bad, json, ok, s, scratch};
+use common::{bad, json, ok, s, scratch, wait_all};
 use serde_json::Value;
 
 /// The parts of a report a seed determines.
@@ -255,23 +255,7 @@ fn three_processes_on_loopback_equal_one_process() {
                 .unwrap(),
         );
     }
-    let started = Instant::now();
-    while children.iter_mut().any(|c| c.try_wait().unwrap().is_none()) {
-        if started.elapsed() > Duration::from_secs(120) {
-            for c in &mut children {
-                let _ = c.kill();
-            }
-            panic!("the cluster did not finish in 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let outputs: Vec<_> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
-    for o in &outputs {
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
+    let outputs = wait_all(children, Duration::from_secs(120));
     assert!(outputs[1].stdout.is_empty() && outputs[2].stdout.is_empty());
     let cluster: Value = serde_json::from_slice(&outputs[0].stdout).unwrap();
     assert_eq!(cluster["run"]["processes"], 3);

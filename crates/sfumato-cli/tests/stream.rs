@@ -5,9 +5,9 @@
 
 mod common;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{bad, json, ok, s, scratch};
+use common::{bad, json, ok, s, scratch, wait_all};
 
 fn read_dir(dir: &std::path::Path) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
@@ -173,24 +173,7 @@ fn two_processes_give_the_one_process_outputs() {
                 .unwrap()
         })
         .collect();
-    let started = Instant::now();
-    let mut children = children;
-    while children.iter_mut().any(|c| c.try_wait().unwrap().is_none()) {
-        if started.elapsed() > Duration::from_secs(120) {
-            for c in &mut children {
-                let _ = c.kill();
-            }
-            panic!("the processes did not finish in 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let outputs: Vec<_> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
-    for o in &outputs {
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
+    let outputs = wait_all(children, Duration::from_secs(120));
     assert!(outputs[1].stdout.is_empty());
     let cluster: serde_json::Value = serde_json::from_slice(&outputs[0].stdout).unwrap();
     assert_eq!(cluster["processes"], 2);

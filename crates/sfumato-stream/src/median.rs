@@ -35,34 +35,48 @@ fn watts(lo: u32, hi: u32) -> f64 {
     (f64::from(lo) + f64::from(hi)) / 2000.0
 }
 
+/// One half of a [`WindowMedian`]: a counted multiset and its size.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Half {
+    counts: BTreeMap<u32, u32>,
+    len: usize,
+}
+
+impl Half {
+    fn add(&mut self, v: u32) {
+        *self.counts.entry(v).or_insert(0) += 1;
+        self.len += 1;
+    }
+
+    /// Removes one `v`; false if there was none.
+    fn take(&mut self, v: u32) -> bool {
+        match self.counts.get_mut(&v) {
+            Some(c) if *c > 1 => *c -= 1,
+            Some(_) => {
+                self.counts.remove(&v);
+            }
+            None => return false,
+        }
+        self.len -= 1;
+        true
+    }
+
+    fn max(&self) -> Option<u32> {
+        self.counts.last_key_value().map(|(&v, _)| v)
+    }
+
+    fn min(&self) -> Option<u32> {
+        self.counts.first_key_value().map(|(&v, _)| v)
+    }
+}
+
 /// A counted multiset of milliwatt values with its median.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct WindowMedian {
     /// The lower half (holds the extra element of an odd count).
-    low: BTreeMap<u32, u32>,
+    low: Half,
     /// The upper half.
-    high: BTreeMap<u32, u32>,
-    low_len: usize,
-    high_len: usize,
-}
-
-fn add(map: &mut BTreeMap<u32, u32>, v: u32) {
-    *map.entry(v).or_insert(0) += 1;
-}
-
-/// Removes one `v`; false if there was none.
-fn take(map: &mut BTreeMap<u32, u32>, v: u32) -> bool {
-    match map.get_mut(&v) {
-        Some(c) if *c > 1 => {
-            *c -= 1;
-            true
-        }
-        Some(_) => {
-            map.remove(&v);
-            true
-        }
-        None => false,
-    }
+    high: Half,
 }
 
 impl WindowMedian {
@@ -73,7 +87,7 @@ impl WindowMedian {
 
     /// Number of values.
     pub fn len(&self) -> usize {
-        self.low_len + self.high_len
+        self.low.len + self.high.len
     }
 
     /// Whether there are no values.
@@ -83,20 +97,14 @@ impl WindowMedian {
 
     /// Distinct values held (for memory accounting).
     pub fn distinct(&self) -> usize {
-        self.low.len() + self.high.len()
+        self.low.counts.len() + self.high.counts.len()
     }
 
     /// Adds one value.
     pub fn insert(&mut self, v: u32) {
-        match self.low.last_key_value() {
-            Some((&max, _)) if v > max => {
-                add(&mut self.high, v);
-                self.high_len += 1;
-            }
-            _ => {
-                add(&mut self.low, v);
-                self.low_len += 1;
-            }
+        match self.low.max() {
+            Some(max) if v > max => self.high.add(v),
+            _ => self.low.add(v),
         }
         self.rebalance();
     }
@@ -104,19 +112,9 @@ impl WindowMedian {
     /// Removes one value that was inserted; false (and no change) if it
     /// is not there.
     pub fn remove(&mut self, v: u32) -> bool {
-        let in_low = self.low.last_key_value().is_some_and(|(&max, _)| v <= max);
-        let removed = if in_low {
-            let ok = take(&mut self.low, v);
-            if ok {
-                self.low_len -= 1;
-            }
-            ok
-        } else {
-            let ok = take(&mut self.high, v);
-            if ok {
-                self.high_len -= 1;
-            }
-            ok
+        let removed = match self.low.max() {
+            Some(max) if v <= max => self.low.take(v),
+            _ => self.high.take(v),
         };
         if removed {
             self.rebalance();
@@ -125,35 +123,26 @@ impl WindowMedian {
     }
 
     fn rebalance(&mut self) {
-        // Invariant: low_len == high_len or low_len == high_len + 1.
-        while self.low_len > self.high_len + 1 {
-            let Some((&max, _)) = self.low.last_key_value() else {
-                return;
-            };
-            take(&mut self.low, max);
-            self.low_len -= 1;
-            add(&mut self.high, max);
-            self.high_len += 1;
+        // Invariant: low.len == high.len or low.len == high.len + 1.
+        while self.low.len > self.high.len + 1 {
+            let Some(max) = self.low.max() else { return };
+            self.low.take(max);
+            self.high.add(max);
         }
-        while self.high_len > self.low_len {
-            let Some((&min, _)) = self.high.first_key_value() else {
-                return;
-            };
-            take(&mut self.high, min);
-            self.high_len -= 1;
-            add(&mut self.low, min);
-            self.low_len += 1;
+        while self.high.len > self.low.len {
+            let Some(min) = self.high.min() else { return };
+            self.high.take(min);
+            self.low.add(min);
         }
     }
 
     /// The median in watts; `None` when empty.
     pub fn median(&self) -> Option<f64> {
-        let (&lo, _) = self.low.last_key_value()?;
-        if self.low_len > self.high_len {
+        let lo = self.low.max()?;
+        if self.low.len > self.high.len {
             Some(watts(lo, lo))
         } else {
-            let (&hi, _) = self.high.first_key_value()?;
-            Some(watts(lo, hi))
+            Some(watts(lo, self.high.min()?))
         }
     }
 }

@@ -48,36 +48,48 @@ pub struct ReferenceReport {
     pub wall_seconds: f64,
 }
 
-/// One second's processing shared by the reference and the dataflow's
-/// tests: its load readings (sorted by id) into `houses` and `global`, then
-/// Query 2.
-fn second(
-    ts: u32,
-    events: &mut [Event],
-    houses: &mut Houses,
-    global: &mut GlobalMedians,
-    pager: &mut Pager,
-    counts: &mut RunCounts,
-    out: &mut Outputs,
-) -> Result<()> {
-    events.sort_unstable_by_key(|e| e.id);
-    let mut any = false;
-    for e in events.iter() {
-        if e.property == Property::Load {
-            houses.load(e, out);
-            global.add(ts, to_milliwatts(e.value));
-            counts.loads += 1;
-            any = true;
-        } else {
-            counts.work += 1;
+/// The reference's state: both queries over all houses, one loop.
+struct Reference {
+    houses: Houses,
+    global: GlobalMedians,
+    pager: Pager,
+    counts: RunCounts,
+    digest: Digest,
+    out: Outputs,
+}
+
+impl Reference {
+    /// One second: its readings in id order into the houses and the
+    /// global medians, then Query 2 if any reading was a load.
+    fn second(&mut self, ts: u32, events: &mut [Event]) -> Result<()> {
+        events.sort_unstable_by_key(|e| e.id);
+        let mut any = false;
+        for e in events.iter() {
+            if e.property == Property::Load {
+                self.houses.load(e, &mut self.out);
+                self.global.add(ts, to_milliwatts(e.value));
+                self.counts.loads += 1;
+                any = true;
+            } else {
+                self.counts.work += 1;
+            }
         }
+        if any {
+            let g = self.global.at(ts, &mut self.pager)?;
+            self.houses.evaluate(&g, &mut self.pager, &mut self.out)?;
+            self.counts.seconds += 1;
+        }
+        Ok(())
     }
-    if any {
-        let g = global.at(ts, pager)?;
-        houses.evaluate(&g, pager, out)?;
-        counts.seconds += 1;
+
+    /// Hands the outputs so far to `sink`, sorted, and fingerprints them.
+    fn flush(&mut self, sink: &mut dyn FnMut(&mut Outputs) -> Result<()>) -> Result<()> {
+        self.out.sort();
+        self.digest.add(&self.out);
+        sink(&mut self.out)?;
+        self.out = Outputs::default();
+        Ok(())
     }
-    Ok(())
 }
 
 /// Runs both queries over `source`, handing outputs to `sink` in batches
@@ -89,13 +101,15 @@ pub fn run_reference(
     progress: &mut dyn FnMut(u64),
 ) -> Result<ReferenceReport> {
     let started = Instant::now();
-    let mut houses = Houses::new();
-    let mut global = GlobalMedians::new();
-    let mut pager = Pager::unbounded();
+    let mut r = Reference {
+        houses: Houses::new(),
+        global: GlobalMedians::new(),
+        pager: Pager::unbounded(),
+        counts: RunCounts::default(),
+        digest: Digest::default(),
+        out: Outputs::default(),
+    };
     let mut late = LateFilter::default();
-    let mut counts = RunCounts::default();
-    let mut digest = Digest::default();
-    let mut out = Outputs::default();
     let mut batch = Vec::with_capacity(BATCH);
     let mut pending: Vec<Event> = Vec::new();
     let mut current: Option<u32> = None;
@@ -105,55 +119,32 @@ pub fn run_reference(
         if n == 0 {
             break;
         }
-        counts.events += n as u64;
+        r.counts.events += n as u64;
         for e in &batch {
             if !late.admit(e) {
                 continue;
             }
-            if current.is_some_and(|c| c != e.timestamp) {
-                if let Some(ts) = current {
-                    second(
-                        ts,
-                        &mut pending,
-                        &mut houses,
-                        &mut global,
-                        &mut pager,
-                        &mut counts,
-                        &mut out,
-                    )?;
-                }
+            if let Some(ts) = current.filter(|&c| c != e.timestamp) {
+                r.second(ts, &mut pending)?;
                 pending.clear();
             }
             current = Some(e.timestamp);
             pending.push(*e);
         }
-        if out.forecasts.len() + out.outliers.len() > BATCH {
-            out.sort();
-            digest.add(&out);
-            sink(&mut out)?;
-            out = Outputs::default();
+        if r.out.forecasts.len() + r.out.outliers.len() > BATCH {
+            r.flush(sink)?;
         }
-        progress(counts.events);
+        progress(r.counts.events);
     }
     if let Some(ts) = current {
-        second(
-            ts,
-            &mut pending,
-            &mut houses,
-            &mut global,
-            &mut pager,
-            &mut counts,
-            &mut out,
-        )?;
+        r.second(ts, &mut pending)?;
     }
-    out.sort();
-    digest.add(&out);
-    sink(&mut out)?;
-    counts.late = late.late;
+    r.flush(sink)?;
+    r.counts.late = late.late;
     Ok(ReferenceReport {
-        counts,
-        digest,
-        accuracy: houses.accuracy(),
+        counts: r.counts,
+        digest: r.digest,
+        accuracy: r.houses.accuracy(),
         wall_seconds: started.elapsed().as_secs_f64(),
     })
 }

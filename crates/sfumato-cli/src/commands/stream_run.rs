@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use serde_json::json;
 use sfumato_stream::dataflow::{DataflowConfig, DataflowReport};
+use sfumato_stream::processor::Digest;
 use sfumato_stream::q1::{Accuracy, ErrorSums, SLICE_MINUTES};
-use sfumato_stream::reference::ReferenceReport;
+use sfumato_stream::reference::{ReferenceReport, RunCounts};
 use sfumato_stream::study::{self, Input, MigrationSpec};
 
 use crate::cli_stream::StreamRunArgs;
@@ -284,6 +285,30 @@ fn dataflow_json(
     Ok(v)
 }
 
+/// What both runtimes report first: events, rate, outputs.
+fn print_counts(
+    counts: &RunCounts,
+    digest: &Digest,
+    wall_seconds: f64,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    out.line(format!(
+        "events {} (loads {}, work {}, late {}) in {:.2} s: {} events/s",
+        grouped(counts.events as f64, 0),
+        grouped(counts.loads as f64, 0),
+        grouped(counts.work as f64, 0),
+        grouped(counts.late as f64, 0),
+        wall_seconds,
+        rate(counts.events, wall_seconds)
+    ))?;
+    out.line(format!(
+        "Query 1: {} forecasts; Query 2: {} outlier changes; output digest {}",
+        grouped(digest.forecasts as f64, 0),
+        grouped(digest.outliers as f64, 0),
+        digest.to_hex()
+    ))
+}
+
 fn print_reference(
     r: &ReferenceReport,
     input: &str,
@@ -293,21 +318,7 @@ fn print_reference(
     out.line(format!(
         "sfumato stream run — the single-threaded reference; input {input}"
     ))?;
-    out.line(format!(
-        "events {} (loads {}, work {}, late {}) in {:.2} s: {} events/s",
-        grouped(r.counts.events as f64, 0),
-        grouped(r.counts.loads as f64, 0),
-        grouped(r.counts.work as f64, 0),
-        grouped(r.counts.late as f64, 0),
-        r.wall_seconds,
-        rate(r.counts.events, r.wall_seconds)
-    ))?;
-    out.line(format!(
-        "Query 1: {} forecasts; Query 2: {} outlier changes; output digest {}",
-        grouped(r.digest.forecasts as f64, 0),
-        grouped(r.digest.outliers as f64, 0),
-        r.digest.to_hex()
-    ))?;
+    print_counts(&r.counts, &r.digest, r.wall_seconds, out)?;
     print_accuracy(&r.accuracy, out)?;
     if let Some(d) = dir {
         out.line(format!("outputs written to {}", d.display()))?;
@@ -328,21 +339,7 @@ fn print_dataflow(
         r.processes,
         if r.processes == 1 { "" } else { "es" }
     ))?;
-    out.line(format!(
-        "events {} (loads {}, work {}, late {}) in {:.2} s: {} events/s",
-        grouped(r.counts.events as f64, 0),
-        grouped(r.counts.loads as f64, 0),
-        grouped(r.counts.work as f64, 0),
-        grouped(r.counts.late as f64, 0),
-        r.wall_seconds,
-        rate(r.counts.events, r.wall_seconds)
-    ))?;
-    out.line(format!(
-        "Query 1: {} forecasts; Query 2: {} outlier changes; output digest {}",
-        grouped(r.digest.forecasts as f64, 0),
-        grouped(r.digest.outliers as f64, 0),
-        r.digest.to_hex()
-    ))?;
+    print_counts(&r.counts, &r.digest, r.wall_seconds, out)?;
     match &r.enclave {
         Some(name) => out.line(format!(
             "sealed with the {name}: {:.1} MB sealed, EPC {:.0} MB per worker, peak state {:.1} MB, pages evicted {} and restored {}",

@@ -4,7 +4,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
 
 /// Runs `sfumato` with `args`.
 pub(crate) fn sfumato(args: &[&str]) -> Output {
@@ -65,4 +66,27 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
 /// A path as `&str`.
 pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+/// Waits for every child (killing all after `limit`) and returns their
+/// outputs, each checked to have succeeded.
+pub(crate) fn wait_all(mut children: Vec<Child>, limit: Duration) -> Vec<Output> {
+    let started = Instant::now();
+    while children.iter_mut().any(|c| c.try_wait().unwrap().is_none()) {
+        if started.elapsed() > limit {
+            for c in &mut children {
+                let _ = c.kill();
+            }
+            panic!("the processes did not finish in {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for o in &outputs {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    outputs
 }
