@@ -87,7 +87,7 @@ pub(crate) struct StreamRunArgs {
     pub(crate) out: Option<PathBuf>,
 
     /// Run the plain single-threaded reference instead of the dataflow
-    #[arg(long, conflicts_with_all = ["encrypt", "migrate", "processes"])]
+    #[arg(long, conflicts_with_all = ["encrypt", "migrate", "processes", "rate"])]
     pub(crate) reference: bool,
 
     /// Seal all data between operators and evicted state (StreamMine3G §III), with the
