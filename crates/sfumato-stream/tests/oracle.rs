@@ -35,7 +35,7 @@ fn events(seed: u64) -> Vec<Event> {
                     let ts = start + (splitmix(&mut s) % (3 * 86_400)) as u32;
                     let level = [0.0, 5.5, 60.0, 61.25, 2000.0][(splitmix(&mut s) % 5) as usize];
                     let jitter = (splitmix(&mut s) % 1000) as f32 / 1000.0;
-                    let work = splitmix(&mut s) % 10 == 0;
+                    let work = splitmix(&mut s).is_multiple_of(10);
                     raw.push((ts, house, household, plug, level + jitter, work));
                 }
             }
