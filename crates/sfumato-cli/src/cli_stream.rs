@@ -87,7 +87,7 @@ pub(crate) struct StreamRunArgs {
     pub(crate) out: Option<PathBuf>,
 
     /// Run the plain single-threaded reference instead of the dataflow
-    #[arg(long, conflicts_with_all = ["encrypt", "migrate", "processes", "rate"])]
+    #[arg(long, conflicts_with_all = ["encrypt", "migrate", "processes", "rate", "initial_workers"])]
     pub(crate) reference: bool,
 
     /// Seal all data between operators and evicted state (StreamMine3G §III), with the
@@ -103,6 +103,11 @@ pub(crate) struct StreamRunArgs {
     /// (StreamMine3G §II), e.g. 0..20:1@1800
     #[arg(long, value_name = "FIRST..END:W@SECONDS")]
     pub(crate) migrate: Option<String>,
+
+    /// Spread the houses over only the first N workers at the start; the others are spares that
+    /// --migrate can move a range onto (scaling out)
+    #[arg(long, value_name = "N")]
+    pub(crate) initial_workers: Option<u32>,
 
     /// Seconds of event time per epoch (the unit of ordering, migration and latency)
     #[arg(long, value_name = "S", default_value_t = 60)]

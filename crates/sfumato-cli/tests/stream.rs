@@ -243,6 +243,20 @@ fn bad_input_is_one_clear_line_and_loses_nothing() {
         ],
         "migrate",
     );
+    bad(
+        &[
+            "stream",
+            "run",
+            "--hours",
+            "0.1",
+            "--workers",
+            "2",
+            "--initial-workers",
+            "3",
+            "--quiet",
+        ],
+        "initial workers",
+    );
     bad(&["stream", "run", "--hours", "0", "--quiet"], "--hours");
     bad(
         &[

@@ -90,6 +90,9 @@ pub struct DataflowConfig {
     pub epc_bytes: usize,
     /// A live migration, if any.
     pub migration: Option<MigrationPlan>,
+    /// Workers (over all processes) that hold houses at the start; the
+    /// others are spares a migration can move a range onto. `None`: all.
+    pub initial_workers: Option<usize>,
     /// Pace the sources to this many events per second in all (for
     /// latency measurements); `None` runs flat out.
     pub rate: Option<f64>,
@@ -107,6 +110,7 @@ impl Default for DataflowConfig {
             seed: 0,
             epc_bytes: EPC_BYTES,
             migration: None,
+            initial_workers: None,
             rate: None,
             max_ahead: 4,
         }
@@ -272,7 +276,8 @@ pub fn run_dataflow(
     }
     let processes = config.cluster.as_ref().map_or(1, |c| c.addresses.len());
     let total = (config.workers * processes) as u32;
-    let routing = Routing::new(total, config.migration.clone())?;
+    let active = config.initial_workers.map_or(total, |a| a as u32);
+    let routing = Routing::new(total, active, config.migration.clone())?;
     let (builders, others) = sfumato_sim::allocators(config.workers, config.cluster.as_ref())
         .map_err(|e| StreamError::Runtime(e.to_string()))?;
     let enclave: Option<Arc<dyn Enclave>> = config

@@ -72,15 +72,16 @@ impl MigrationPlan {
     }
 
     /// Whether `house` moves (it is in the range and not already on the
-    /// target).
-    pub fn moves(&self, house: u32, workers: u32) -> bool {
-        self.houses.contains(&house) && owner(house, workers) != self.to
+    /// target), houses being spread over the first `active` workers.
+    pub fn moves(&self, house: u32, active: u32) -> bool {
+        self.houses.contains(&house) && owner(house, active) != self.to
     }
 }
 
-/// The worker that owns `house` before any migration.
-pub fn owner(house: u32, workers: u32) -> u32 {
-    house % workers.max(1)
+/// The worker that owns `house` before any migration, houses being
+/// spread over the first `active` workers.
+pub fn owner(house: u32, active: u32) -> u32 {
+    house % active.max(1)
 }
 
 /// Where a house's events of an epoch go: the owner, and a replica.
@@ -93,19 +94,30 @@ pub struct Route {
 }
 
 /// The routing table, versioned by epoch.
+///
+/// Houses start spread over the first `active` workers; the others are
+/// spares, idle until a migration moves a range onto one (scaling out, as
+/// StreamMine3G adds a node and moves part of a key range to it).
 #[derive(Clone, Debug, Default)]
 pub struct Routing {
-    workers: u32,
+    active: u32,
     plan: Option<MigrationPlan>,
 }
 
 impl Routing {
-    /// Routing over `workers` workers, with an optional migration.
-    pub fn new(workers: u32, plan: Option<MigrationPlan>) -> Result<Self> {
+    /// Routing over `workers` workers of which the first `active` hold
+    /// houses at the start, with an optional migration.
+    pub fn new(workers: u32, active: u32, plan: Option<MigrationPlan>) -> Result<Self> {
+        if !(1..=workers).contains(&active) {
+            return Err(StreamError::invalid(
+                "initial workers",
+                format!("must be 1 to {workers} (got {active})"),
+            ));
+        }
         if let Some(p) = &plan {
             p.validate(workers)?;
         }
-        Ok(Routing { workers, plan })
+        Ok(Routing { active, plan })
     }
 
     /// The migration, if any.
@@ -117,14 +129,14 @@ impl Routing {
     pub fn moving(&self, house: u32) -> bool {
         self.plan
             .as_ref()
-            .is_some_and(|p| p.moves(house, self.workers))
+            .is_some_and(|p| p.moves(house, self.active))
     }
 
     /// Where `house`'s events of `epoch` go.
     pub fn route(&self, house: u32, epoch: u64) -> Route {
-        let base = owner(house, self.workers);
+        let base = owner(house, self.active);
         match &self.plan {
-            Some(p) if p.moves(house, self.workers) => {
+            Some(p) if p.moves(house, self.active) => {
                 if epoch >= p.switch {
                     Route {
                         primary: p.to,
@@ -166,7 +178,7 @@ mod tests {
 
     #[test]
     fn routes_change_at_the_planned_epochs() {
-        let r = Routing::new(2, Some(plan())).unwrap();
+        let r = Routing::new(2, 2, Some(plan())).unwrap();
         // House 2 lives on worker 0 and moves; house 1 is already on 1.
         assert!(r.moving(2) && !r.moving(1) && !r.moving(6));
         let at = |e| r.route(2, e);
@@ -208,10 +220,40 @@ mod tests {
     }
 
     #[test]
+    fn a_spare_worker_takes_a_range_when_scaling_out() {
+        // Two workers, houses all on worker 0 at first; 0..4 move to 1.
+        let r = Routing::new(2, 1, Some(plan())).unwrap();
+        assert!((0..4).all(|h| r.moving(h)) && !r.moving(4));
+        assert_eq!(
+            r.route(3, 9),
+            Route {
+                primary: 0,
+                replica: None
+            }
+        );
+        assert_eq!(
+            r.route(3, 13),
+            Route {
+                primary: 1,
+                replica: None
+            }
+        );
+        assert_eq!(
+            r.route(7, 13),
+            Route {
+                primary: 0,
+                replica: None
+            }
+        );
+    }
+
+    #[test]
     fn bad_plans_are_refused() {
         let mut p = plan();
         p.to = 2;
-        assert!(Routing::new(2, Some(p)).is_err());
+        assert!(Routing::new(2, 2, Some(p)).is_err());
+        assert!(Routing::new(2, 0, None).is_err());
+        assert!(Routing::new(2, 3, None).is_err());
         let mut p = plan();
         p.snapshot = 10;
         assert!(p.validate(2).is_err());

@@ -123,6 +123,26 @@ fn dataflow_equals_reference_with_workers_sealing_and_migration() {
     assert!(m.replica_outputs_compared > 1000, "{m:?}");
     // Within three hours no evicted page is due back yet.
     assert!(report.paging.evicted > 100, "{:?}", report.paging);
+
+    // Scaling out: every house starts on worker 0, worker 1 is a spare;
+    // half the houses move to it mid-stream.
+    let plan = MigrationPlan {
+        houses: 3..6,
+        to: 1,
+        duplicate: start + 20,
+        snapshot: start + 21,
+        switch: start + 23,
+    };
+    let run = DataflowConfig {
+        workers: 2,
+        initial_workers: Some(1),
+        epoch_seconds: 300,
+        migration: Some(plan),
+        ..Default::default()
+    };
+    let (got, report) = dataflow(&config, &run);
+    assert_eq!(got, expected);
+    assert_eq!(report.migration.unwrap().houses_moved, 3);
 }
 
 /// A day and more: pages evicted sealed come back when the 24-hour window

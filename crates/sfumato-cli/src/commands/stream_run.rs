@@ -160,6 +160,7 @@ pub(crate) fn run(args: &StreamRunArgs, out: &mut Output) -> Result<(), CliError
         seed: args.runtime.seed,
         epc_bytes: (args.epc_mb as usize).saturating_mul(1 << 20),
         migration,
+        initial_workers: args.initial_workers.map(|n| n as usize),
         rate: args.rate,
         ..Default::default()
     };
