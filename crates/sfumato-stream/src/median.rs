@@ -147,6 +147,18 @@ impl WindowMedian {
     }
 }
 
+/// The slot of `counts` holding rank `k`, leaving in `k` the rank within
+/// that slot.
+fn descend(counts: impl Iterator<Item = u64>, k: &mut u64) -> Option<usize> {
+    for (i, c) in counts.enumerate() {
+        if *k < c {
+            return Some(i);
+        }
+        *k -= c;
+    }
+    None
+}
+
 const TOP_BITS: u32 = 12;
 const MID_BITS: u32 = 10;
 const LEAF_BITS: u32 = 10;
@@ -241,33 +253,10 @@ impl RadixCounts {
         if k >= self.len {
             return None;
         }
-        let t = self.top.iter().position(|&c| {
-            if k < c {
-                true
-            } else {
-                k -= c;
-                false
-            }
-        })?;
-        let mid = self.mid[t].as_ref()?;
-        let m = mid.iter().position(|&c| {
-            if k < c {
-                true
-            } else {
-                k -= c;
-                false
-            }
-        })?;
+        let t = descend(self.top.iter().copied(), &mut k)?;
+        let m = descend(self.mid[t].as_ref()?.iter().copied(), &mut k)?;
         let leaf = self.leaves.get((t << MID_BITS) | m)?.as_ref()?;
-        let l = leaf.iter().position(|&c| {
-            let c = u64::from(c);
-            if k < c {
-                true
-            } else {
-                k -= c;
-                false
-            }
-        })?;
+        let l = descend(leaf.iter().map(|&c| u64::from(c)), &mut k)?;
         Some(((t as u32) << (MID_BITS + LEAF_BITS)) | ((m as u32) << LEAF_BITS) | l as u32)
     }
 

@@ -54,19 +54,38 @@ fn expiry(ts: u32, window: u32) -> Option<u32> {
     ts.checked_sub(window)
 }
 
-/// Slides `log`'s two windows to end at `ts`.
-fn slide(
+/// A multiset a window's readings leave.
+trait Leave {
+    /// Removes one reading.
+    fn leave(&mut self, milliwatts: u32);
+}
+
+impl Leave for WindowMedian {
+    fn leave(&mut self, milliwatts: u32) {
+        self.remove(milliwatts);
+    }
+}
+
+impl Leave for RadixCounts {
+    fn leave(&mut self, milliwatts: u32) {
+        self.remove(milliwatts);
+    }
+}
+
+/// Slides `log`'s two windows to end at `ts`: readings leaving the hour
+/// leave `windows[0]`, readings leaving the day `windows[1]`.
+fn slide<W: Leave>(
     log: &mut PagedLog,
     ts: u32,
     pager: &mut Pager,
-    hour: &mut impl FnMut(u32),
-    day: &mut impl FnMut(u32),
+    windows: &mut [W; 2],
 ) -> Result<()> {
+    let [hour, day] = windows;
     if let Some(l) = expiry(ts, WINDOWS[0]) {
-        log.expire_short(l, pager, hour)?;
+        log.expire_short(l, pager, |v| hour.leave(v))?;
     }
     if let Some(l) = expiry(ts, WINDOWS[1]) {
-        log.expire_long(l, pager, day)?;
+        log.expire_long(l, pager, |v| day.leave(v))?;
     }
     Ok(())
 }
@@ -107,21 +126,10 @@ impl GlobalMedians {
 
     /// The medians at `ts`, after its readings were added.
     pub fn at(&mut self, ts: u32, pager: &mut Pager) -> Result<GlobalAt> {
-        let [hour, day] = &mut self.counts;
-        slide(
-            &mut self.log,
-            ts,
-            pager,
-            &mut |v| {
-                hour.remove(v);
-            },
-            &mut |v| {
-                day.remove(v);
-            },
-        )?;
+        slide(&mut self.log, ts, pager, &mut self.counts)?;
         Ok(GlobalAt {
             ts,
-            medians: [hour.median(), day.median()],
+            medians: [self.counts[0].median(), self.counts[1].median()],
         })
     }
 
@@ -183,18 +191,7 @@ impl HouseOutliers {
         let mut above = [0u32; 2];
         let mut reporting = [0u32; 2];
         for w in self.plugs.values_mut() {
-            let [hour, day] = &mut w.medians;
-            slide(
-                &mut w.log,
-                ts,
-                pager,
-                &mut |v| {
-                    hour.remove(v);
-                },
-                &mut |v| {
-                    day.remove(v);
-                },
-            )?;
+            slide(&mut w.log, ts, pager, &mut w.medians)?;
             for i in 0..2 {
                 if let (Some(m), Some(g)) = (w.medians[i].median(), global.medians[i]) {
                     reporting[i] += 1;

@@ -65,6 +65,14 @@ fn median_f32(mut v: Vec<f32>) -> Option<f64> {
     Some((f64::from(v[(n - 1) / 2]) + f64::from(v[n / 2])) / 2.0)
 }
 
+/// `(avgLoad(s_i) + median of earlier days) / 2`, or the average alone.
+fn forecast(average: f64, past: Vec<f32>) -> f64 {
+    match median_f32(past) {
+        Some(m) => (average + m) / 2.0,
+        None => average,
+    }
+}
+
 fn median_mw(mut v: Vec<u32>) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -135,10 +143,7 @@ fn brute_q1(loads: &[Event]) -> Vec<Forecast> {
                             }
                             if let Some(a) = avg {
                                 *house_avg.get_or_insert(0.0) += a;
-                                let p = match median_f32(past) {
-                                    Some(m) => (a + m) / 2.0,
-                                    None => a,
-                                };
+                                let p = forecast(a, past);
                                 out.push(Forecast {
                                     at,
                                     slice_minutes: minutes,
@@ -151,10 +156,7 @@ fn brute_q1(loads: &[Event]) -> Vec<Forecast> {
                         if let Some(a) = house_avg {
                             let past: Vec<f32> =
                                 house_history.values().map(|&v| v as f32).collect();
-                            let p = match median_f32(past) {
-                                Some(m) => (a + m) / 2.0,
-                                None => a,
-                            };
+                            let p = forecast(a, past);
                             out.push(Forecast {
                                 at,
                                 slice_minutes: minutes,

@@ -2,7 +2,6 @@
 //! second's sent to every worker.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use timely::container::CapacityContainerBuilder;
@@ -11,7 +10,7 @@ use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::operator::Operator;
 
-use super::worker::Worker;
+use super::worker::{Stash, Worker, stash_input};
 use crate::error::StreamError;
 use crate::q2::GlobalMedians;
 use crate::wire::{Body, Kind, Packet};
@@ -25,7 +24,7 @@ pub(super) fn global<'scope>(
     peers: u32,
 ) -> Stream<'scope, u64, Vec<Packet>> {
     let state = state.clone();
-    let mut stash: BTreeMap<u64, Vec<Packet>> = BTreeMap::new();
+    let mut stash = Stash::new();
     let mut global = GlobalMedians::new();
     readings_out.unary_frontier::<CapacityContainerBuilder<Vec<Packet>>, _, _, _>(
         Exchange::new(|p: &Packet| u64::from(p.dest)),
@@ -33,11 +32,7 @@ pub(super) fn global<'scope>(
         move |initial, _info| {
             let mut held: Option<Capability<u64>> = Some(initial);
             move |(input, frontier), output| {
-                input.for_each(|cap, data| {
-                    if let Some(&t) = cap.least() {
-                        stash.entry(t).or_default().append(data);
-                    }
-                });
+                stash_input(input, &mut stash);
                 let mut w = state.borrow_mut();
                 while let Some((&epoch, _)) = stash.first_key_value() {
                     if frontier.less_equal(&epoch) {

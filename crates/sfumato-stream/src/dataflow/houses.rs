@@ -3,7 +3,6 @@
 //! installing a state snapshot through a feedback edge (one epoch later).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use timely::container::CapacityContainerBuilder;
@@ -12,7 +11,7 @@ use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::operators::{Capability, ConnectLoop, Feedback};
 use timely::dataflow::{Scope, Stream};
 
-use super::worker::Worker;
+use super::worker::{Stash, Worker, earliest, stash_input};
 use crate::error::StreamError;
 use crate::event::Event;
 use crate::migration::Routing;
@@ -60,38 +59,21 @@ pub(super) fn houses<'scope>(
                     _ => None,
                 }
             };
-            let mut events: BTreeMap<u64, Vec<Packet>> = BTreeMap::new();
-            let mut medians: BTreeMap<u64, Vec<Packet>> = BTreeMap::new();
-            let mut snapshots: BTreeMap<u64, Vec<Packet>> = BTreeMap::new();
+            let mut events = Stash::new();
+            let mut medians = Stash::new();
+            let mut snapshots = Stash::new();
             let mut houses = Houses::new();
             let mut visited: Vec<u64> = visits.clone();
             move |frontiers| {
-                for (handle, stash) in [
-                    (&mut events_in, &mut events),
-                    (&mut globals_in, &mut medians),
-                    (&mut snapshots_in, &mut snapshots),
-                ] {
-                    handle.for_each(|cap, data| {
-                        if let Some(&t) = cap.least() {
-                            stash.entry(t).or_default().append(data);
-                        }
-                    });
-                }
+                stash_input(&mut events_in, &mut events);
+                stash_input(&mut globals_in, &mut medians);
+                stash_input(&mut snapshots_in, &mut snapshots);
                 let passed = |e: &u64| frontiers.iter().all(|f| !f.less_equal(e));
                 let mut out_session = outputs_output.activate();
                 let mut state_session = state_output.activate();
                 loop {
                     // The next epoch with anything to do.
-                    let next = [
-                        events.keys().next(),
-                        medians.keys().next(),
-                        snapshots.keys().next(),
-                        visited.iter().min(),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .min()
-                    .copied();
+                    let next = earliest([&events, &medians, &snapshots], &visited);
                     let Some(epoch) = next.filter(passed) else {
                         break;
                     };
@@ -226,16 +208,7 @@ pub(super) fn houses<'scope>(
                     .iter()
                     .filter_map(|f| f.frontier().first().copied())
                     .min();
-                let pending = [
-                    events.keys().next(),
-                    medians.keys().next(),
-                    snapshots.keys().next(),
-                    visited.iter().min(),
-                ]
-                .into_iter()
-                .flatten()
-                .min()
-                .copied();
+                let pending = earliest([&events, &medians, &snapshots], &visited);
                 match (lowest, pending) {
                     (None, None) => {
                         held = None;

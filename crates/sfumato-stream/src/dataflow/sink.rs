@@ -15,7 +15,7 @@ use timely::dataflow::operators::generic::operator::Operator;
 use timely::dataflow::{ProbeHandle, Stream};
 
 use super::OutputSink;
-use super::worker::Worker;
+use super::worker::{Stash, Worker, stash_input};
 use crate::error::StreamError;
 use crate::migration::Routing;
 use crate::processor::Outputs;
@@ -36,18 +36,14 @@ pub(super) fn sink<'scope>(
     let sink = sink.cloned();
     let done = done.clone();
     let routing_sink = routing.clone();
-    let mut stash: BTreeMap<u64, Vec<Packet>> = BTreeMap::new();
+    let mut stash = Stash::new();
     outputs_stream
         .unary_frontier::<CapacityContainerBuilder<Vec<()>>, _, _, _>(
             Exchange::new(|p: &Packet| u64::from(p.dest)),
             "Sink",
             move |_initial, _info| {
                 move |(input, frontier), _output| {
-                    input.for_each(|cap, data| {
-                        if let Some(&t) = cap.least() {
-                            stash.entry(t).or_default().append(data);
-                        }
-                    });
+                    stash_input(input, &mut stash);
                     while let Some((&epoch, _)) = stash.first_key_value() {
                         if frontier.less_equal(&epoch) {
                             break;
