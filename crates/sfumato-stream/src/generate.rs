@@ -50,6 +50,7 @@ use sfumato_traces::model::Model;
 
 use crate::error::{Result, StreamError};
 use crate::event::{Event, PlugKey, Property};
+use crate::mix::splitmix64;
 
 /// Seconds in a day.
 const DAY: u64 = 86_400;
@@ -475,14 +476,6 @@ impl PlugStream {
 /// `x` rounded to 0.001, as `f32`.
 fn round3(x: f64) -> f32 {
     ((x * 1000.0).round() / 1000.0) as f32
-}
-
-/// SplitMix64's finaliser.
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// A uniform number in `[−1, 1)` from (seed, plug, timestamp).

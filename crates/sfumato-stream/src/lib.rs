@@ -18,6 +18,7 @@ pub mod enclave;
 pub mod files;
 pub mod median;
 pub mod migration;
+mod mix;
 pub mod processor;
 pub mod q1;
 pub mod q2;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::event::{Event, Property};
 use crate::median::to_milliwatts;
+use crate::mix::splitmix64;
 use crate::q1::{Accuracy, Forecast, HouseForecaster, Target};
 use crate::q2::{GlobalAt, HouseOutliers, Outlier};
 use crate::window_log::{PAGE_BYTES, Pager};
@@ -57,15 +58,8 @@ impl Outputs {
     }
 }
 
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D1_049B_B133_111E);
-    z ^ (z >> 31)
-}
-
 fn hash(words: &[u64]) -> u64 {
-    words.iter().fold(0x5F_u64, |h, &w| mix(h ^ w))
+    words.iter().fold(0x5F_u64, |h, &w| splitmix64(h ^ w))
 }
 
 /// An order-independent fingerprint of a set of outputs: counts and the
