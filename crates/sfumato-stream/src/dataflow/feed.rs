@@ -66,6 +66,19 @@ pub(super) fn feed(
                 Err(e) => w.fail(e),
             }
         };
+    // The last of an epoch's events handed over: flush, note the time.
+    let close =
+        |pending: &mut Vec<Event>,
+         epoch: u64,
+         input: &mut InputHandle<u64, CapacityContainerBuilder<Vec<Packet>>>| {
+            flush(pending, epoch, input);
+            if let Ok(mut m) = injected.lock() {
+                let now = Instant::now();
+                m.entry(epoch)
+                    .and_modify(|t| *t = (*t).max(now))
+                    .or_insert(now);
+            }
+        };
     loop {
         batch.clear();
         let n = match source.fill(&mut batch, BATCH) {
@@ -86,11 +99,7 @@ pub(super) fn feed(
             let epoch = u64::from(e.timestamp / epoch_seconds);
             if current != Some(epoch) {
                 if let Some(c) = current {
-                    flush(&mut pending, c, input);
-                    if let Ok(mut m) = injected.lock() {
-                        let now = Instant::now();
-                        m.entry(c).and_modify(|t| *t = (*t).max(now)).or_insert(now);
-                    }
+                    close(&mut pending, c, input);
                 }
                 input.advance_to(epoch);
                 current = Some(epoch);
@@ -123,11 +132,7 @@ pub(super) fn feed(
         worker.step();
     }
     if let Some(c) = current {
-        flush(&mut pending, c, input);
-        if let Ok(mut m) = injected.lock() {
-            let now = Instant::now();
-            m.entry(c).and_modify(|t| *t = (*t).max(now)).or_insert(now);
-        }
+        close(&mut pending, c, input);
     }
     {
         let mut w = state.borrow_mut();
